@@ -1,0 +1,81 @@
+"""Cross-field checks of a scenario that a single field's type cannot express.
+
+Each check returns problems with their own field paths, so a user sees *which*
+tranche refers to an undeclared provider, not just that the vehicle is wrong.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from finmodel.scenario.errors import FieldPath
+from finmodel.scenario.model import Scenario, Vehicle
+from finmodel.vocabulary import Engine, FactorModel, TrancheKind
+
+SIZE_TOLERANCE = 1e-9
+
+Finding = tuple[FieldPath, str]
+
+
+def _duplicates(names: list[str]) -> Iterator[tuple[int, str]]:
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if name in seen:
+            yield index, name
+        seen.add(name)
+
+
+def check_vehicle(vehicle: Vehicle, base: FieldPath, provider_ids: set[str]) -> Iterator[Finding]:
+    """Problems inside one vehicle (paths start at ``base``)."""
+    total = math.fsum(t.size for t in vehicle.tranches)
+    if abs(total - 1.0) > SIZE_TOLERANCE:
+        yield (*base, "tranches"), f"tranche sizes must sum to 1 (they sum to {total:.6g})"
+    for index, name in _duplicates([t.name for t in vehicle.tranches]):
+        yield (*base, "tranches", index, "name"), f"duplicate tranche name {name!r}"
+    for index, name in _duplicates([s.segment for s in vehicle.pool]):
+        yield (*base, "pool", index, "segment"), f"duplicate segment name {name!r}"
+    for index, tranche in enumerate(vehicle.tranches):
+        path = (*base, "tranches", index)
+        if tranche.provider not in provider_ids:
+            yield (*path, "provider"), f"provider {tranche.provider!r} is not declared in `providers`"
+        if tranche.kind is TrancheKind.grant and tranche.coupon > 0:
+            yield (*path, "coupon"), "a grant is not repaid, so its coupon must be 0"
+    names = {t.name for t in vehicle.tranches}
+    for index, guarantee in enumerate(vehicle.guarantees):
+        path = (*base, "guarantees", index)
+        if guarantee.covers not in names:
+            yield (*path, "covers"), (
+                f"guarantee covers tranche {guarantee.covers!r}, which does not exist "
+                f"(tranches: {', '.join(sorted(names))})"
+            )
+        if guarantee.provider not in provider_ids:
+            yield (*path, "provider"), f"provider {guarantee.provider!r} is not declared in `providers`"
+    if vehicle.factor_model is FactorModel.two_level:
+        if vehicle.engine is not Engine.monte_carlo:
+            yield (*base, "factor_model"), (
+                "the two_level factor model needs engine: monte_carlo "
+                f"(engine is {vehicle.engine.value})"
+            )
+        if vehicle.issue_correlation is None:
+            yield (*base, "issue_correlation"), "two_level needs issue_correlation"
+        elif vehicle.issue_correlation < vehicle.correlation:
+            yield (*base, "issue_correlation"), (
+                f"issue_correlation (={vehicle.issue_correlation}) must be >= "
+                f"correlation (={vehicle.correlation})"
+            )
+    elif vehicle.issue_correlation is not None:
+        yield (*base, "issue_correlation"), "issue_correlation is only used with factor_model: two_level"
+
+
+def check_scenario(scenario: Scenario) -> list[Finding]:
+    """Every cross-field problem of a scenario (empty when it is consistent)."""
+    findings: list[Finding] = []
+    for index, pid in _duplicates([p.id for p in scenario.providers]):
+        findings.append((("providers", index, "id"), f"duplicate provider id {pid!r}"))
+    for index, vid in _duplicates([v.id for v in scenario.vehicles]):
+        findings.append((("vehicles", index, "id"), f"duplicate vehicle id {vid!r}"))
+    provider_ids = {p.id for p in scenario.providers}
+    for index, vehicle in enumerate(scenario.vehicles):
+        findings.extend(check_vehicle(vehicle, ("vehicles", index), provider_ids))
+    return findings

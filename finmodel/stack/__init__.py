@@ -1,0 +1,1 @@
+"""Capital stacks: the waterfall, tranche and vehicle figures, and design questions."""

@@ -1,0 +1,107 @@
+"""The words of the domain (see shared/DOMAIN.md) as enumerations.
+
+Stages, issues, provider types and their sectors, tranche kinds and loss engines.
+Every other module uses these names, so a scenario file, a results table and the
+web app all speak the same language as the regional bank planners who use them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Stage(StrEnum):
+    """A firm's growth stage."""
+
+    seed = "seed"
+    early = "early"
+    middle = "middle"
+    later = "later"
+    other = "other"  # e.g. second founding after succession, traditional firms
+
+
+class Issue(StrEnum):
+    """Social-issue categories of the case map (issue x finance method)."""
+
+    environment = "environment"  # climate, conservation, biodiversity
+    health = "health"  # health and medical care
+    infrastructure = "infrastructure"  # infrastructure and urban development
+    education = "education"  # education and childcare
+    food_and_agriculture = "food_and_agriculture"
+    people_and_work = "people_and_work"
+    other = "other"
+
+
+class Sector(StrEnum):
+    """Whose money it is: decides what counts as public cost and what as mobilised."""
+
+    public = "public"
+    private = "private"
+    philanthropic = "philanthropic"
+
+
+class ProviderType(StrEnum):
+    """Kinds of provider of money (or support) in a region's bundle."""
+
+    regional_bank = "regional_bank"
+    credit_union = "credit_union"  # shinkin banks and credit cooperatives
+    policy_finance = "policy_finance"  # e.g. the public finance corporation
+    development_bank = "development_bank"
+    public_private_fund = "public_private_fund"
+    venture_capital = "venture_capital"
+    dormant_deposit_fund = "dormant_deposit_fund"
+    crowdfunding = "crowdfunding"
+    hometown_tax = "hometown_tax"  # furusato nozei donations
+    municipality = "municipality"  # city, town, village or prefecture
+    national_government = "national_government"
+    foundation = "foundation"
+    accelerator = "accelerator"  # non-financial support only
+    credit_guarantee_corporation = "credit_guarantee_corporation"
+    private_investor = "private_investor"
+    corporate = "corporate"
+
+
+#: The sector a provider type belongs to unless the scenario says otherwise.
+DEFAULT_SECTOR: dict[ProviderType, Sector] = {
+    ProviderType.regional_bank: Sector.private,
+    ProviderType.credit_union: Sector.private,
+    ProviderType.policy_finance: Sector.public,
+    ProviderType.development_bank: Sector.public,
+    ProviderType.public_private_fund: Sector.public,
+    ProviderType.venture_capital: Sector.private,
+    ProviderType.dormant_deposit_fund: Sector.public,
+    ProviderType.crowdfunding: Sector.private,
+    ProviderType.hometown_tax: Sector.philanthropic,
+    ProviderType.municipality: Sector.public,
+    ProviderType.national_government: Sector.public,
+    ProviderType.foundation: Sector.philanthropic,
+    ProviderType.accelerator: Sector.public,
+    ProviderType.credit_guarantee_corporation: Sector.public,
+    ProviderType.private_investor: Sector.private,
+    ProviderType.corporate: Sector.private,
+}
+
+
+class TrancheKind(StrEnum):
+    """Position of a slice in a capital stack (capital-type loans are `subordinated`)."""
+
+    first_loss = "first_loss"
+    subordinated = "subordinated"
+    mezzanine = "mezzanine"
+    senior = "senior"
+    grant = "grant"  # money that is not repaid
+
+
+class Engine(StrEnum):
+    """Loss model used for a vehicle's pool."""
+
+    exact = "exact"  # finite heterogeneous pool, conditional independence
+    monte_carlo = "monte_carlo"  # seeded simulation, optional two-level factors
+    lhp = "lhp"  # Vasicek large homogeneous pool closed form
+
+
+class FactorModel(StrEnum):
+    """Dependence structure of defaults."""
+
+    one_factor = "one_factor"
+    two_level = "two_level"  # a global factor plus one factor per issue
