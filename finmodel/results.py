@@ -35,6 +35,7 @@ class RunResults:
         dist = self.loss_distributions[vehicle]
         table = pd.DataFrame({"loss": dist.loss, "probability": dist.prob})
         table = table.groupby("loss", as_index=False)["probability"].sum()
+        table = table[table["probability"] > 0].reset_index(drop=True)
         table["cdf"] = table["probability"].cumsum()
         table.insert(0, "vehicle", vehicle)
         return table

@@ -44,11 +44,25 @@ def _safe_ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator > 0 else float("nan")
 
 
+def _subsidy(dist: LossDistribution, terms: StackTerms, flows: Flows, j: int) -> float:
+    """Expected extra cash the other tranches get because tranche j's coupon is below market.
+
+    The waterfall is run again with tranche j at its market coupon (the others unchanged);
+    the subsidy is the others' expected cash now minus then. Zero at market terms.
+    """
+    if terms.market_coupon[j] <= terms.coupon[j]:
+        return 0.0
+    coupon = terms.coupon.copy()
+    coupon[j] = terms.market_coupon[j]
+    at_market = run_waterfall(dist.loss, terms, coupon=coupon)
+    others = np.arange(terms.notional.shape[0]) != j
+    return dist.mean(flows.cash[:, others].sum(axis=1) - at_market.cash[:, others].sum(axis=1))
+
+
 def tranche_rows(dist: LossDistribution, terms: StackTerms, pool: Pool,
                  flows: Flows | None = None) -> list[Row]:
     """One row of figures per tranche, bottom to top."""
     flows = flows or run_waterfall(dist.loss, terms)
-    market = run_waterfall(dist.loss, terms, coupon=terms.market_coupon)
     rows = []
     horizon = terms.horizon_years
     for j, name in enumerate(terms.names):
@@ -90,7 +104,7 @@ def tranche_rows(dist: LossDistribution, terms: StackTerms, pool: Pool,
             "expected_return": expected_return,
             "hurdle_return": hurdle,
             "prob_hurdle_met": hurdle_met,
-            "subsidy": dist.mean(market.coupon_paid[:, j]) - dist.mean(flows.coupon_paid[:, j]),
+            "subsidy": _subsidy(dist, terms, flows, j),
             "breakeven_pd_multiple": breakeven_pd_multiple(
                 pool, float(terms.attach[j]) * terms.exposure),
             "expected_loss_se": dist.standard_error(net),

@@ -1,0 +1,195 @@
+"""The ``finmodel`` command: validate, run and design scenarios from the shell.
+
+Exit codes: 0 success; 2 bad input (a scenario that does not validate, a bad option),
+with nothing written; 1 an unexpected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from finmodel import __version__
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+DESCRIPTION = """\
+finmodel models blended-finance capital stacks for regional impact finance:
+first-loss, subordinated and senior tranches, guarantees and concessional money over
+a pool of loans with correlated defaults. Scenarios are YAML files (see README).
+"""
+
+EPILOG = """\
+examples:
+  finmodel validate scenarios/*.yaml
+  finmodel run scenarios/dormant_deposit_fund.yaml --out out/
+  finmodel design scenarios/dormant_deposit_fund.yaml --vehicle subordinated_fund \\
+      --target max_expected_loss_pct --value 0.005
+  finmodel schema > scenario.schema.json
+
+exit codes: 0 ok, 2 invalid scenario or option (nothing written), 1 other failure
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="finmodel", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"finmodel {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    validate = sub.add_parser("validate", help="check scenario files; print every problem",
+                              description="Check scenario files and print every problem "
+                              "with file, line and field. Writes nothing.")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+
+    run = sub.add_parser("run", help="run a scenario and print (and write) its tables",
+                         description="Run every vehicle of a scenario. With --out, write "
+                         "tranches.csv, vehicles.csv, guarantees.csv and "
+                         "loss_distribution.csv into DIR (each atomically).")
+    run.add_argument("file", metavar="FILE")
+    run.add_argument("--out", metavar="DIR", help="folder for the result tables")
+    run.add_argument("--engine", choices=["exact", "monte_carlo", "lhp"],
+                     help="override every vehicle's engine")
+
+    design = sub.add_parser(
+        "design", help="smallest first loss meeting a senior target; first-loss stress",
+        description="Find the smallest first-loss (bottom tranche) size at which the "
+        "senior (top) tranche meets a target, and the PD multiple at which each tranche "
+        "takes its first loss.")
+    design.add_argument("file", metavar="FILE")
+    design.add_argument("--vehicle", help="vehicle id (default: the first vehicle)")
+    design.add_argument("--target", required=True,
+                        choices=["max_expected_loss_pct", "max_prob_loss",
+                                 "min_expected_return"])
+    design.add_argument("--value", required=True, type=float,
+                        help="target value as a share, e.g. 0.01 for 1%%")
+
+    schema = sub.add_parser("schema", help="print the JSON schema of the scenario format")
+    schema.add_argument("--out", metavar="FILE", help="write it to FILE instead")
+    return parser
+
+
+def _load(path: str):  # type: ignore[no-untyped-def]
+    from finmodel.scenario import load_scenario
+
+    return load_scenario(path)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from finmodel.scenario import ScenarioError
+
+    bad = 0
+    for file in args.files:
+        try:
+            scenario = _load(file)
+        except ScenarioError as exc:
+            bad += 1
+            print(exc, file=sys.stderr)
+            continue
+        print(f"{file}: ok ({scenario.name}; {len(scenario.vehicles)} vehicle(s))")
+    if bad:
+        print(f"{bad} of {len(args.files)} file(s) invalid", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def _print_summary(results) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    unit = results.scenario.unit
+    columns = ["vehicle", "tranche", "provider", "attach", "detach", "notional",
+               "expected_loss", "expected_loss_pct", "prob_loss", "var_99",
+               "expected_return", "prob_hurdle_met"]
+    with pd.option_context("display.width", 200, "display.max_columns", 20,
+                           "display.float_format", "{:,.4f}".format):
+        print(f"{results.scenario.name}  (amounts in {unit})\n")
+        print(results.tranches[columns].to_string(index=False))
+        print()
+        vcols = ["vehicle", "engine", "exposure", "expected_loss", "loss_p99",
+                 "guarantor_expected_loss", "public_expected_cost", "mobilisation_ratio",
+                 "guarantee_multiplier"]
+        print(results.vehicles[vcols].to_string(index=False))
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from finmodel.run import run
+    from finmodel.vocabulary import Engine
+
+    scenario = _load(args.file)
+    if args.engine:
+        engine = Engine(args.engine)
+        scenario = scenario.model_copy(update={"vehicles": [
+            v.model_copy(update={"engine": engine}) for v in scenario.vehicles]})
+    results = run(scenario)
+    _print_summary(results)
+    if args.out:
+        written = results.write(args.out)
+        print(f"\nwrote {', '.join(str(p) for p in written)}")
+    return EXIT_OK
+
+
+def _cmd_design(args: argparse.Namespace) -> int:
+    from finmodel.stack.design import SeniorTarget, first_loss_stress, smallest_first_loss
+
+    scenario = _load(args.file)
+    if not scenario.vehicles:
+        print(f"{args.file}: the scenario has no vehicles", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    vehicle = args.vehicle or scenario.vehicles[0].id
+    try:
+        answer = smallest_first_loss(scenario, vehicle, SeniorTarget(args.target), args.value)
+    except ValueError as exc:
+        print(f"{args.file}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"vehicle {vehicle}: senior target {args.target} = {args.value:g}")
+    if answer.feasible:
+        print(f"  smallest first-loss size: {answer.first_loss_size:.4%} of pool exposure")
+        print(f"  senior {answer.target.column} there: {answer.senior_value:.6g} "
+              f"(with no first loss: {answer.senior_value_without:.6g})")
+    else:
+        print(f"  not achievable: {answer.message}")
+    print("  first-dollar-loss stress (PD multiple at which each tranche starts to lose):")
+    for row in first_loss_stress(scenario, vehicle):
+        print(f"    {row.tranche:<20} attach {row.attach:7.2%}  x{row.breakeven_pd_multiple:.3f}")
+    return EXIT_OK if answer.feasible else EXIT_FAILED
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from finmodel.io import write_text_atomic
+    from finmodel.scenario.model import Scenario
+
+    text = json.dumps(Scenario.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.out:
+        write_text_atomic(text, Path(args.out))
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``finmodel`` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    from finmodel.scenario import ScenarioError
+
+    handlers = {"validate": _cmd_validate, "run": _cmd_run, "design": _cmd_design,
+                "schema": _cmd_schema}
+    try:
+        return handlers[args.command](args)
+    except ScenarioError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        print(f"finmodel: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
