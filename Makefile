@@ -1,0 +1,35 @@
+# finmodel: `make run` sets up and runs the default scenario; `make test` sets up and tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SCENARIO ?= scenarios/dormant_deposit_fund.yaml
+OUT ?= out
+
+.PHONY: setup run test lint bench clean
+
+$(BIN)/finmodel: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/finmodel
+
+run: setup
+	$(BIN)/finmodel run $(SCENARIO) --out $(OUT)
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/python -m pip install --quiet ruff mypy pandas-stubs types-PyYAML
+	$(BIN)/ruff check finmodel tests benchmarks
+	$(BIN)/mypy finmodel
+
+bench: setup
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/bench_exact_vs_financepy.py
+	$(BIN)/python benchmarks/bench_monte_carlo_floor.py
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache *.egg-info

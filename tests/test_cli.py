@@ -1,0 +1,92 @@
+"""The command line as a user meets it: exit codes, messages, files written or not."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from finmodel import __version__
+from finmodel.cli import main
+from tests.conftest import ROOT, scenario_dict, write_yaml
+
+DEFAULT = ROOT / "scenarios" / "dormant_deposit_fund.yaml"
+
+
+def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert __version__ in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for command in ["validate", "run", "design", "schema"]:
+        assert command in out
+
+
+def test_validate_good_files(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", *map(str, sorted((ROOT / "scenarios").glob("*.yaml")))]) == 0
+    assert "ok" in capsys.readouterr().out
+
+
+def test_validate_bad_file_exits_2_and_names_the_place(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = scenario_dict()
+    data["vehicles"][0]["tranches"][1]["size"] = 0.5
+    bad = write_yaml(tmp_path, data)
+    before = set(tmp_path.iterdir())
+    assert main(["validate", str(DEFAULT), str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:" in err and "vehicles[0].tranches: tranche sizes must sum to 1" in err
+    assert set(tmp_path.iterdir()) == before
+
+
+def test_run_writes_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert main(["run", str(DEFAULT), "--out", str(out)]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["guarantees.csv", "loss_distribution.csv", "tranches.csv", "vehicles.csv"]
+    tranches = pd.read_csv(out / "tranches.csv")
+    assert {"vehicle", "tranche", "expected_loss", "var_99", "prob_hurdle_met"} <= set(
+        tranches.columns)
+    assert "Dormant-deposit" in capsys.readouterr().out
+
+
+def test_run_bad_file_writes_nothing(tmp_path: Path) -> None:
+    data = scenario_dict(correlation=1.5)
+    bad = write_yaml(tmp_path, data)
+    out = tmp_path / "out"
+    assert main(["run", str(bad), "--out", str(out)]) == 2
+    assert not out.exists()
+
+
+def test_design_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["design", str(DEFAULT), "--vehicle", "subordinated_fund",
+                 "--target", "max_expected_loss_pct", "--value", "0.002"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "smallest first-loss size" in out and "first-dollar-loss" in out
+
+
+def test_design_unknown_vehicle_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["design", str(DEFAULT), "--vehicle", "nope", "--target", "max_prob_loss",
+                 "--value", "0.1"]) == 2
+    assert "no vehicle 'nope'" in capsys.readouterr().err
+
+
+def test_schema(tmp_path: Path) -> None:
+    target = tmp_path / "schema.json"
+    assert main(["schema", "--out", str(target)]) == 0
+    schema = json.loads(target.read_text())
+    assert "vehicles" in schema["properties"]
+
+
+def test_console_script_exit_code_for_bad_option() -> None:
+    done = subprocess.run([sys.executable, "-m", "finmodel", "run"], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 2
