@@ -124,3 +124,34 @@ def test_heterogeneous_pool_matches_monte_carlo_within_error_bars() -> None:
         indicator = (mc.loss > threshold).astype(float)
         p_exact = exact.probability(exact.loss > threshold)
         assert abs(mc.mean(indicator) - p_exact) < 4 * mc.standard_error(indicator) + 1e-4
+
+
+@pytest.mark.parametrize("max_points", [10_000, 300])
+def test_small_segment_recursion_agrees_with_closed_form_power(
+        monkeypatch: pytest.MonkeyPatch, max_points: int) -> None:
+    import finmodel.engine.exact as exact
+
+    pool = make_pool([20, 17, 30], [3.0, 5.5, 2.25], [0.05, 0.2, 0.1], [0.8, 0.4, 1.0], 0.2)
+    monkeypatch.setattr(exact, "LARGE_SEGMENT", 1)
+    power = exact.exact_loss_distribution(pool, max_points=max_points)
+    monkeypatch.setattr(exact, "LARGE_SEGMENT", 10**9)
+    recursion = exact.exact_loss_distribution(pool, max_points=max_points)
+    np.testing.assert_allclose(power.prob, recursion.prob, atol=1e-13)
+    np.testing.assert_allclose(power.loss, recursion.loss)
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.05, 0.3, 0.8])
+def test_windowed_evaluation_equals_whole_lattice(rho: float) -> None:
+    pool = make_pool([400, 300, 7, 1], [2.0, 3.0, 5.0, 40.0], [0.02, 0.1, 0.3, 0.05],
+                     [1.0, 1.0, 0.6, 0.5], rho)
+    windowed = exact_loss_distribution(pool, windowed=True)
+    whole = exact_loss_distribution(pool, windowed=False)
+    np.testing.assert_allclose(windowed.prob, whole.prob, atol=1e-14)
+
+
+def test_more_nodes_change_nothing_visible() -> None:
+    # The trapezoid rule has converged at the default node count for a typical pool.
+    pool = make_pool([40, 20], [25.0, 50.0], cumulative_pd([0.06, 0.03], 5), [0.7, 0.6], 0.15)
+    a = exact_loss_distribution(pool)
+    b = exact_loss_distribution(pool, nodes=400)
+    assert np.max(np.abs(np.cumsum(a.prob) - np.cumsum(b.prob))) < 1e-8

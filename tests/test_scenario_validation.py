@@ -147,3 +147,12 @@ def test_shipped_scenarios_validate(path: Path) -> None:
     scenario = load_scenario(path)
     assert scenario.illustrative, "shipped scenarios use illustrative numbers and say so"
     assert "ILLUSTRATIVE" in path.read_text(encoding="utf-8")
+
+
+def test_key_reference_is_up_to_date() -> None:
+    from finmodel.scenario.reference import reference_markdown
+    from tests.conftest import ROOT
+
+    committed = (ROOT / "docs" / "scenario-format.md").read_text(encoding="utf-8")
+    assert committed == reference_markdown(), (
+        "regenerate: python -m finmodel.scenario.reference > docs/scenario-format.md")

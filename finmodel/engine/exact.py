@@ -4,9 +4,14 @@ Conditional on the common factor Z, loans default independently, each with
 p(z) = Phi((Phi^-1(pd) - sqrt(rho) z) / sqrt(1 - rho)). On a loss lattice with unit u the
 conditional loss of a segment of n identical loans has the probability generating
 function (1 - p + p x^k)^n, so the whole pool's conditional PGF is a product over
-segments. We evaluate that product at the roots of unity (a DFT of the lattice
-distribution) in closed form, invert it with one real FFT per factor node, and integrate
-over Z with Gauss-Hermite quadrature.
+segments. We evaluate that product at the roots of unity (the DFT of the conditional
+lattice distribution) in closed form and integrate over Z with the trapezoid rule.
+
+Given Z, the loss sits in a window much narrower than the lattice (Bernstein's
+inequality bounds the mass outside it by 1e-16), so each node is evaluated at only as
+many roots of unity as its window is wide, inverted, and unwrapped into place. Nodes
+whose window is the whole lattice are summed first and inverted once (the DFT is
+linear).
 
 Work per node is (number of segments) x (lattice size), not (number of loans) x (lattice
 size) as in the loan-by-loan recursion: a pool described by segments of identical
@@ -32,11 +37,64 @@ from finmodel.engine.distribution import LossDistribution
 from finmodel.engine.pool import FloatArray, IntArray, Pool
 
 
-def gauss_hermite(nodes: int) -> tuple[FloatArray, FloatArray]:
-    """Nodes and weights integrating against the standard normal density."""
-    z, w = np.polynomial.hermite_e.hermegauss(nodes)
-    w = w / np.sqrt(2.0 * np.pi)
-    keep = w > 1e-300
+#: Factor nodes whose weight is below this carry no probability we can represent.
+NEGLIGIBLE_WEIGHT = 1e-17
+#: The factor is integrated over [-7, 7]; the normal mass outside is 2.6e-12.
+FACTOR_RANGE = 7.0
+#: Probability each node's window may leave out (a bound, by Bernstein's inequality).
+TAIL_MASS = 1e-16
+
+
+def integer_power(base: np.ndarray, n: int) -> np.ndarray:
+    """``base ** n`` elementwise by repeated squaring (numpy's complex power is slow for n > 100)."""
+    result: np.ndarray | None = None
+    while n:
+        if n & 1:
+            result = base.copy() if result is None else result * base
+        n >>= 1
+        if n:
+            base = base * base
+    return np.ones_like(base) if result is None else result
+
+
+#: Segments with at least this many loans use the closed-form power of their PGF; smaller
+#: ones (down to single loans from a loan tape) are grouped by lattice step and built by
+#: the loan-by-loan recursion on the group's own, shorter lattice.
+LARGE_SEGMENT = 16
+
+
+def _small_group_distribution(count: IntArray, whole: int, frac: FloatArray,
+                              p: FloatArray) -> FloatArray:
+    """Conditional loss distribution (nodes x lattice) of loans whose loss is whole + frac units."""
+    length = int(np.sum(count * (whole + (frac > 0)))) + 1
+    dist = np.zeros((p.shape[0], length))
+    dist[:, 0] = 1.0
+    top = 0
+    for s in range(count.shape[0]):
+        q = p[:, s : s + 1]
+        low = q * (1.0 - frac[s])
+        high = q * frac[s]
+        reach = whole + (1 if frac[s] > 0 else 0)
+        for _ in range(int(count[s])):
+            current = dist[:, : top + 1].copy()
+            dist[:, : top + 1] *= 1.0 - q
+            dist[:, whole : whole + top + 1] += current * low
+            if frac[s] > 0:
+                dist[:, whole + 1 : whole + top + 2] += current * high
+            top += reach
+    return dist
+
+
+def factor_nodes(nodes: int) -> tuple[FloatArray, FloatArray]:
+    """Nodes and weights integrating against the standard normal density.
+
+    The trapezoid rule on [-FACTOR_RANGE, FACTOR_RANGE]: for these smooth, fast-decaying
+    integrands it converges geometrically, and measured on a 1,000-loan pool it needs
+    fewer nodes than Gauss-Hermite for the same error (benchmarks/).
+    """
+    z = np.linspace(-FACTOR_RANGE, FACTOR_RANGE, nodes)
+    w = np.exp(-0.5 * z * z)
+    keep = w / w.sum() > NEGLIGIBLE_WEIGHT
     return z[keep], w[keep] / w[keep].sum()
 
 
@@ -86,13 +144,65 @@ def lattice(pool: Pool, max_points: int) -> tuple[float, FloatArray]:
     return unit, units
 
 
-def exact_loss_distribution(pool: Pool, nodes: int = 64, max_points: int = 4096) -> LossDistribution:
+def _fold(dist: FloatArray, size: int) -> FloatArray:
+    """Wrap a lattice distribution (rows) modulo ``size``: its DFT at the size-th roots."""
+    length = dist.shape[1]
+    if length <= size:
+        return dist
+    padded = np.zeros((dist.shape[0], -(-length // size) * size))
+    padded[:, :length] = dist
+    return padded.reshape(dist.shape[0], -1, size).sum(axis=1)
+
+
+def _conditional_spectrum(count: IntArray, whole: FloatArray, frac: FloatArray, p: FloatArray,
+                          size: int) -> np.ndarray:
+    """DFT (at the size-th roots of unity) of the conditional pool loss, one row per node."""
+    frequency = np.arange(size // 2 + 1, dtype=np.int64)
+    omega = np.exp(-2j * np.pi * frequency / size)
+    pgf = np.ones((p.shape[0], omega.shape[0]), dtype=complex)
+    large = count >= LARGE_SEGMENT
+    for s in np.flatnonzero(large):
+        # omega ** k, reduced modulo the FFT size first so large k lose no accuracy
+        step = np.exp(-2j * np.pi * ((frequency * int(whole[s])) % size) / size)
+        if frac[s] > 0:
+            step = step * ((1.0 - frac[s]) + frac[s] * omega)
+        base = 1.0 - p[:, s : s + 1] + p[:, s : s + 1] * step[None, :]
+        pgf *= integer_power(base, int(count[s]))
+    small = np.flatnonzero(~large)
+    for k in np.unique(whole[small]):
+        group = small[whole[small] == k]
+        dist = _small_group_distribution(count[group], int(k), frac[group], p[:, group])
+        pgf *= fft.rfft(_fold(dist, size), n=size, axis=1)
+    return pgf
+
+
+def support_windows(count: IntArray, units: FloatArray, p: FloatArray, top: int,
+                    tail: float = TAIL_MASS) -> tuple[IntArray, IntArray]:
+    """Per node, a lattice window [lo, hi] holding all but ``tail`` of the conditional loss.
+
+    Bernstein's inequality for a sum of independent losses bounded by ``max(units)``:
+    P(|L - mean| >= t) <= 2 exp(-t^2 / (2 (var + max t / 3))).
+    """
+    bound = float(np.ceil(units.max()))
+    mean = p @ (count * units)
+    var = (p * (1.0 - p)) @ (count * np.ceil(units) ** 2)
+    c = 2.0 * np.log(2.0 / tail)
+    t = (c * bound / 3.0 + np.sqrt((c * bound / 3.0) ** 2 + 4.0 * c * var)) / 2.0 + bound
+    lo = np.clip(np.floor(mean - t), 0, top).astype(np.int64)
+    hi = np.clip(np.ceil(mean + t), 0, top).astype(np.int64)
+    return lo, hi
+
+
+def exact_loss_distribution(pool: Pool, nodes: int = 96, max_points: int = 4096,
+                            windowed: bool = True) -> LossDistribution:
     """Loss distribution of the pool by conditional independence (see module docstring).
 
     Args:
         pool: the pool (one-factor dependence; ``issue_correlation`` must be None).
-        nodes: Gauss-Hermite nodes over the factor.
+        nodes: quadrature nodes over the factor.
         max_points: most lattice points when no exact common unit exists.
+        windowed: evaluate each node only on the window that holds its conditional loss
+            (all but 1e-16 of it); False evaluates every node on the whole lattice.
 
     Returns:
         Probabilities on the lattice 0, u, 2u, ... up to the largest possible loss.
@@ -108,22 +218,29 @@ def exact_loss_distribution(pool: Pool, nodes: int = 64, max_points: int = 4096)
     top = int(np.sum(count * (whole + (frac > 0))))
     if top == 0:
         return LossDistribution(np.zeros(1), np.ones(1), pool.total_exposure, "exact")
-    size = fft.next_fast_len(top + 1, real=True)
-    z, weights = gauss_hermite(nodes)
+    full = fft.next_fast_len(top + 1, real=True)
+    z, weights = factor_nodes(nodes)
     p = conditional_pd(pool.pd[active], pool.correlation, z)  # (nodes, segments)
-    frequency = np.arange(size // 2 + 1, dtype=np.int64)
-    omega = np.exp(-2j * np.pi * frequency / size)  # rfft frequencies
-    log_pgf = np.zeros((z.shape[0], omega.shape[0]), dtype=complex)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for s in range(count.shape[0]):
-            # omega ** k, reduced modulo the FFT size first so large k lose no accuracy
-            step = np.exp(-2j * np.pi * ((frequency * int(whole[s])) % size) / size)
-            if frac[s] > 0:
-                step = step * ((1.0 - frac[s]) + frac[s] * omega)
-            base = 1.0 - p[:, s : s + 1] + p[:, s : s + 1] * step[None, :]
-            log_pgf += count[s] * np.log(base)
-        conditional = fft.irfft(np.exp(log_pgf), n=size, axis=1)[:, : top + 1]
-    prob = np.clip(weights @ conditional, 0.0, None)
+    if windowed:
+        lo, hi = support_windows(count, whole + frac, p, top)
+        # Nodes are grouped by window size (powers of two), one FFT size per group.
+        size = np.minimum(2 ** np.ceil(np.log2(hi - lo + 1)).astype(np.int64), full)
+    else:
+        lo = np.zeros(z.shape[0], dtype=np.int64)
+        size = np.full(z.shape[0], full, dtype=np.int64)
+    prob = np.zeros(top + 1)
+    for width in np.unique(size):
+        rows = np.flatnonzero(size == width)
+        spectrum = _conditional_spectrum(count, whole, frac, p[rows], int(width))
+        if width == full:
+            # The DFT is linear: integrate over the factor first, then invert once.
+            prob += fft.irfft(weights[rows] @ spectrum, n=int(width))[: top + 1]
+            continue
+        folded = fft.irfft(spectrum, n=int(width), axis=1)
+        for row, values in zip(rows, folded, strict=True):
+            index = np.arange(lo[row], min(lo[row] + width, top + 1))
+            prob[index] += weights[row] * values[index % width]
+    prob = np.clip(prob, 0.0, None)
     prob /= prob.sum()
     loss = np.arange(top + 1) * unit
     return LossDistribution(loss, prob, pool.total_exposure, "exact")

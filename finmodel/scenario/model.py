@@ -131,8 +131,8 @@ class Vehicle(Strict):
     engine: Engine = Field(default=Engine.exact, description="exact, monte_carlo or lhp")
     paths: int = Field(default=100_000, ge=100, le=50_000_000,
                        description="monte_carlo: number of simulated paths")
-    quadrature_nodes: int = Field(default=64, ge=8, le=1024,
-                                  description="exact: Gauss-Hermite nodes over the factor")
+    quadrature_nodes: int = Field(default=96, ge=8, le=4096,
+                                  description="exact: trapezoid nodes over the factor on [-7, 7]")
     lattice_points: int = Field(default=4096, ge=64, le=2**22,
                                 description="exact: most points of the loss lattice")
     default_timing: float = Field(

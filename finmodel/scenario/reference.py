@@ -1,0 +1,91 @@
+"""The scenario key reference (docs/scenario-format.md), generated from the models.
+
+Run ``python -m finmodel.scenario.reference > docs/scenario-format.md`` after changing a
+model; a test fails while the committed file is out of date.
+"""
+
+from __future__ import annotations
+
+import enum
+import types
+import typing
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from finmodel.scenario.model import Guarantee, Provider, Scenario, Segment, Tranche, Vehicle
+
+SECTIONS: list[tuple[str, type[BaseModel]]] = [
+    ("Top level", Scenario),
+    ("`providers[]`", Provider),
+    ("`vehicles[]`", Vehicle),
+    ("`vehicles[].pool[]`", Segment),
+    ("`vehicles[].tranches[]`", Tranche),
+    ("`vehicles[].guarantees[]`", Guarantee),
+]
+
+
+def _type_name(annotation: object) -> str:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return " or ".join(_type_name(a) for a in args) + " (optional)"
+    if origin is list:
+        return f"list of {_type_name(typing.get_args(annotation)[0])}"
+    if origin is typing.Annotated:
+        return _type_name(typing.get_args(annotation)[0])
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return " \\| ".join(f"`{m.value}`" for m in annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation.__name__
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def _default(field: typing.Any) -> str:
+    if field.is_required():
+        return "**required**"
+    if field.default_factory is not None:
+        return "`[]`"
+    value = field.default
+    if value is None or value is PydanticUndefined:
+        return "none"
+    if isinstance(value, enum.Enum):
+        return f"`{value.value}`"
+    return f"`{value}`"
+
+
+def _constraints(field: typing.Any) -> str:
+    parts = []
+    for item in field.metadata:
+        for name, symbol in [("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")]:
+            value = getattr(item, name, None)
+            if value is not None:
+                parts.append(f"{symbol} {value}")
+        if getattr(item, "min_length", None):
+            parts.append(f"at least {item.min_length}")
+    return ", ".join(parts)
+
+
+def reference_markdown() -> str:
+    """The whole key reference as Markdown."""
+    lines = [
+        "# Scenario format: every key",
+        "",
+        "Generated from `finmodel/scenario/model.py` by "
+        "`python -m finmodel.scenario.reference`; do not edit by hand.",
+        "Every amount is in the file's `unit`. Unknown keys are errors.",
+        "",
+    ]
+    for title, model in SECTIONS:
+        lines += [f"## {title}", "", (model.__doc__ or "").strip().splitlines()[0], "",
+                  "| key | type | default | limits | meaning |",
+                  "| --- | --- | --- | --- | --- |"]
+        for name, field in model.model_fields.items():
+            lines.append(f"| `{name}` | {_type_name(field.annotation)} | {_default(field)} | "
+                         f"{_constraints(field)} | {field.description or ''} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(reference_markdown(), end="")
