@@ -33,8 +33,8 @@ class RunResults:
     def loss_table(self, vehicle: str) -> pd.DataFrame:
         """A vehicle's pool loss distribution as a table (loss, probability, cdf)."""
         dist = self.loss_distributions[vehicle]
-        table = pd.DataFrame({"loss": dist.loss, "probability": dist.prob})
-        table = table.groupby("loss", as_index=False)["probability"].sum()
+        raw = pd.DataFrame({"loss": dist.loss, "probability": dist.prob})
+        table = raw.groupby("loss", as_index=False).agg(probability=("probability", "sum"))
         table = table[table["probability"] > 0].reset_index(drop=True)
         table["cdf"] = table["probability"].cumsum()
         table.insert(0, "vehicle", vehicle)

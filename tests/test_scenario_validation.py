@@ -156,3 +156,12 @@ def test_key_reference_is_up_to_date() -> None:
     committed = (ROOT / "docs" / "scenario-format.md").read_text(encoding="utf-8")
     assert committed == reference_markdown(), (
         "regenerate: python -m finmodel.scenario.reference > docs/scenario-format.md")
+
+
+def test_readme_example_scenario_is_valid() -> None:
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    scenario = parse_scenario(block, "README.md")
+    assert scenario.vehicles[0].guarantees[0].fee == 0.005

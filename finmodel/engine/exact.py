@@ -36,7 +36,6 @@ from scipy import fft, special
 from finmodel.engine.distribution import LossDistribution
 from finmodel.engine.pool import FloatArray, IntArray, Pool
 
-
 #: Factor nodes whose weight is below this carry no probability we can represent.
 NEGLIGIBLE_WEIGHT = 1e-17
 #: The factor is integrated over [-7, 7]; the normal mass outside is 2.6e-12.
@@ -242,5 +241,5 @@ def exact_loss_distribution(pool: Pool, nodes: int = 96, max_points: int = 4096,
             prob[index] += weights[row] * values[index % width]
     prob = np.clip(prob, 0.0, None)
     prob /= prob.sum()
-    loss = np.arange(top + 1) * unit
+    loss = np.arange(top + 1, dtype=np.float64) * unit
     return LossDistribution(loss, prob, pool.total_exposure, "exact")
