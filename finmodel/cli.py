@@ -48,9 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", metavar="FILE")
 
     run = sub.add_parser("run", help="run a scenario and print (and write) its tables",
-                         description="Run every vehicle of a scenario. With --out, write "
-                         "tranches.csv, vehicles.csv, guarantees.csv and "
-                         "loss_distribution.csv into DIR (each atomically).")
+                         description="Run every vehicle of a scenario, and its bundle if it "
+                         "has one. With --out, write the tables as CSV into DIR (each "
+                         "atomically): tranches, vehicles, guarantees, loss_distribution; "
+                         "gaps, handoffs, providers, facilities, coverage, bundle_summary.")
     run.add_argument("file", metavar="FILE")
     run.add_argument("--out", metavar="DIR", help="folder for the result tables")
     run.add_argument("--engine", choices=["exact", "monte_carlo", "lhp"],
@@ -105,15 +106,35 @@ def _print_summary(results) -> None:  # type: ignore[no-untyped-def]
     columns = ["vehicle", "tranche", "provider", "attach", "detach", "notional",
                "expected_loss", "expected_loss_pct", "prob_loss", "var_99",
                "expected_return", "prob_hurdle_met"]
+    vcols = ["vehicle", "engine", "exposure", "expected_loss", "loss_p99",
+             "guarantor_expected_loss", "public_expected_cost", "mobilisation_ratio",
+             "guarantee_multiplier"]
     with pd.option_context("display.width", 200, "display.max_columns", 20,
                            "display.float_format", "{:,.4f}".format):
-        print(f"{results.scenario.name}  (amounts in {unit})\n")
-        print(results.tranches[columns].to_string(index=False))
-        print()
-        vcols = ["vehicle", "engine", "exposure", "expected_loss", "loss_p99",
-                 "guarantor_expected_loss", "public_expected_cost", "mobilisation_ratio",
-                 "guarantee_multiplier"]
-        print(results.vehicles[vcols].to_string(index=False))
+        print(f"{results.scenario.name}  (amounts in {unit})")
+        if len(results.tranches):
+            print("\ncapital stacks:")
+            print(results.tranches[columns].to_string(index=False))
+            print()
+            print(results.vehicles[vcols].to_string(index=False))
+        if results.bundle is not None:
+            gaps = results.gaps.groupby("stage", sort=False)[
+                ["demand", "supplied", "gap", "served", "partly_served", "rejected",
+                 "discouraged"]].sum()
+            print("\nbundle: funding gap by stage, summed over years (means over replications):")
+            print(gaps.to_string())
+            print("\nhandoffs:")
+            print(results.handoffs[["from_stage", "to_stage", "graduates", "share_funded"]]
+                  .to_string(index=False))
+            summary = results.bundle_summary.iloc[0]
+            print(f"\npublic expected cost {summary['public_expected_cost']:,.1f}, "
+                  f"private money mobilised {summary['private_mobilised']:,.1f}, "
+                  f"mobilisation ratio {summary['mobilisation_ratio']:.2f}, "
+                  f"gap {summary['gap']:,.1f} of demand {summary['demand']:,.1f}")
+            holes = results.coverage[results.coverage["hole"]]
+            if len(holes):
+                cells = ", ".join(f"{r.stage}/{r.issue}" for r in holes.itertuples())
+                print(f"coverage holes (no provider can lend): {cells}")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

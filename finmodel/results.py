@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from finmodel.bundle import BundleResults
 from finmodel.engine.distribution import LossDistribution
 from finmodel.io import write_table_atomic
 from finmodel.scenario.model import Scenario
@@ -29,6 +30,40 @@ class RunResults:
     vehicles: pd.DataFrame
     guarantees: pd.DataFrame
     loss_distributions: dict[str, LossDistribution] = field(default_factory=dict)
+    bundle: BundleResults | None = None
+
+    def _bundle_table(self, name: str) -> pd.DataFrame:
+        return getattr(self.bundle, name) if self.bundle is not None else pd.DataFrame()
+
+    @property
+    def gaps(self) -> pd.DataFrame:
+        """Funding gap by year x stage x issue (empty when the scenario has no bundle)."""
+        return self._bundle_table("gaps")
+
+    @property
+    def handoffs(self) -> pd.DataFrame:
+        """Graduates per stage transition and the share funded at the next stage."""
+        return self._bundle_table("handoffs")
+
+    @property
+    def providers(self) -> pd.DataFrame:
+        """Per provider and year: lent, budget used, losses, facility spending."""
+        return self._bundle_table("providers")
+
+    @property
+    def facilities(self) -> pd.DataFrame:
+        """Per facility: budget, committed, paid out."""
+        return self._bundle_table("facilities")
+
+    @property
+    def coverage(self) -> pd.DataFrame:
+        """Stage x issue: who can serve each cell; holes and overlaps."""
+        return self._bundle_table("coverage")
+
+    @property
+    def bundle_summary(self) -> pd.DataFrame:
+        """Public expected cost, private money mobilised, mobilisation ratio, total gap."""
+        return self._bundle_table("summary")
 
     def loss_table(self, vehicle: str) -> pd.DataFrame:
         """A vehicle's pool loss distribution as a table (loss, probability, cdf)."""
@@ -43,7 +78,13 @@ class RunResults:
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table written by ``finmodel run``, by file stem."""
         losses = [self.loss_table(v) for v in self.loss_distributions]
-        return {
+        bundle = {} if self.bundle is None else {
+            "gaps": self.gaps, "handoffs": self.handoffs, "providers": self.providers,
+            "facilities": self.facilities, "coverage": self.coverage,
+            "bundle_summary": self.bundle_summary}
+        if not self.scenario.vehicles:
+            return bundle
+        return bundle | {
             "tranches": self.tranches,
             "vehicles": self.vehicles,
             "guarantees": self.guarantees,

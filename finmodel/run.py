@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from finmodel.bundle import simulate_bundle
 from finmodel.engine import loss_distribution
 from finmodel.engine.pool import Pool
 from finmodel.results import RunResults
@@ -24,13 +25,14 @@ GUARANTEE_COLUMNS = ["vehicle", "provider", "sector", "covers", "rate", "cap", "
 
 
 def run(scenario: Scenario) -> RunResults:
-    """Run every vehicle of ``scenario``.
+    """Run every vehicle of ``scenario``, and its bundle when it has one.
 
     Args:
         scenario: a validated scenario (see :func:`finmodel.load_scenario`).
 
     Returns:
-        The results; ``results.tranches`` has one row per vehicle and tranche.
+        The results; ``results.tranches`` has one row per vehicle and tranche;
+        ``results.gaps``, ``.handoffs``, ``.providers``, ``.coverage`` the bundle's tables.
     """
     tranches: list[dict[str, object]] = []
     vehicles: list[dict[str, object]] = []
@@ -48,6 +50,7 @@ def run(scenario: Scenario) -> RunResults:
         vehicles.append({"vehicle": vehicle.id, **vehicle_row(dist, terms, pool, t_rows, g_rows)})
         distributions[vehicle.id] = dist
     return RunResults(
+        bundle=simulate_bundle(scenario) if scenario.has_bundle else None,
         scenario=scenario,
         tranches=pd.DataFrame(tranches, columns=TRANCHE_COLUMNS),
         vehicles=pd.DataFrame(vehicles),

@@ -105,3 +105,47 @@ class FactorModel(StrEnum):
 
     one_factor = "one_factor"
     two_level = "two_level"  # a global factor plus one factor per issue
+
+
+class Instrument(StrEnum):
+    """Finance methods a provider may use (DOMAIN.md, "Finance methods")."""
+
+    senior_loan = "senior_loan"
+    subordinated_loan = "subordinated_loan"
+    capital_type_loan = "capital_type_loan"  # long, bullet, subordinated quasi-equity
+    outcome_linked_loan = "outcome_linked_loan"  # pricing tied to impact KPIs
+    bond = "bond"
+    equity = "equity"
+    fund_investment = "fund_investment"
+    grant = "grant"
+    guarantee = "guarantee"
+
+
+#: Loss given default a provider bears by instrument unless the scenario says otherwise.
+DEFAULT_LGD: dict[Instrument, float] = {
+    Instrument.senior_loan: 0.6,
+    Instrument.subordinated_loan: 0.85,
+    Instrument.capital_type_loan: 0.9,
+    Instrument.outcome_linked_loan: 0.6,
+    Instrument.bond: 0.6,
+    Instrument.equity: 1.0,
+    Instrument.fund_investment: 1.0,
+    Instrument.grant: 1.0,
+    Instrument.guarantee: 0.6,
+}
+
+#: Growth stages in the order firms move through them.
+STAGE_ORDER: tuple[Stage, ...] = (Stage.seed, Stage.early, Stage.middle, Stage.later)
+
+
+class FacilityKind(StrEnum):
+    """Blended support the bundle can attach to a deal."""
+
+    guarantee = "guarantee"  # credit enhancement
+    first_loss = "first_loss"  # first-loss share of the lender's loss
+    concessional = "concessional"  # return enhancement: a cheap co-lending line
+
+
+class ArrivalProcess(StrEnum):
+    poisson = "poisson"
+    fixed = "fixed"  # exact counts each year

@@ -11,7 +11,15 @@ from collections.abc import Iterator
 
 from finmodel.scenario.errors import FieldPath
 from finmodel.scenario.model import Scenario, Vehicle
-from finmodel.vocabulary import Engine, FactorModel, TrancheKind
+from finmodel.vocabulary import (
+    STAGE_ORDER,
+    Engine,
+    FacilityKind,
+    FactorModel,
+    Instrument,
+    ProviderType,
+    TrancheKind,
+)
 
 SIZE_TOLERANCE = 1e-9
 
@@ -68,6 +76,61 @@ def check_vehicle(vehicle: Vehicle, base: FieldPath, provider_ids: set[str]) -> 
         yield (*base, "issue_correlation"), "issue_correlation is only used with factor_model: two_level"
 
 
+def check_bundle(scenario: Scenario) -> Iterator[Finding]:
+    """Problems in the bundle sections (pipeline, providers' mandates, facilities, shocks)."""
+    provider_ids = {p.id for p in scenario.providers}
+    for index, provider in enumerate(scenario.providers):
+        path = ("providers", index)
+        if provider.type is ProviderType.accelerator and provider.instruments:
+            yield (*path, "instruments"), "an accelerator gives non-financial support only"
+        if provider.ticket is not None and provider.ticket.min > provider.ticket.max:
+            yield (*path, "ticket", "min"), (
+                f"ticket min (={provider.ticket.min}) is above max (={provider.ticket.max})")
+        if provider.instruments and provider.instruments != [Instrument.guarantee] \
+                and provider.annual_budget <= 0:
+            yield (*path, "annual_budget"), "a provider with lending instruments needs annual_budget > 0"
+    if (scenario.pipeline is None) != (scenario.simulation is None):
+        missing = "simulation" if scenario.simulation is None else "pipeline"
+        yield (missing,), f"a bundle needs both `pipeline` and `simulation` ({missing} is missing)"
+    if scenario.pipeline is not None:
+        stages = scenario.pipeline.stages
+        for stage, terms in stages.items():
+            if terms.need.p90 < terms.need.median:
+                yield ("pipeline", "stages", stage.value, "need", "p90"), (
+                    f"p90 (={terms.need.p90}) must be >= median (={terms.need.median})")
+        for stage, by_issue in scenario.pipeline.arrivals.items():
+            if stage not in STAGE_ORDER:
+                yield ("pipeline", "arrivals", stage.value), (
+                    f"firms arrive at one of {', '.join(s.value for s in STAGE_ORDER)}")
+                continue
+            for later in STAGE_ORDER[STAGE_ORDER.index(stage):]:
+                if later not in stages:
+                    yield ("pipeline", "stages"), (
+                        f"firms arriving at {stage.value} need terms for stage {later.value}")
+            for issue, rate in by_issue.items():
+                if rate < 0:
+                    yield ("pipeline", "arrivals", stage.value, issue.value), (
+                        f"arrivals must be >= 0 (got {rate})")
+    for index, fid in _duplicates([f.id for f in scenario.facilities]):
+        yield ("facilities", index, "id"), f"duplicate facility id {fid!r}"
+    required = {FacilityKind.guarantee: ("rate", "cap"), FacilityKind.first_loss: ("share",),
+                FacilityKind.concessional: ("rate", "share")}
+    for index, facility in enumerate(scenario.facilities):
+        path = ("facilities", index)
+        if facility.provider not in provider_ids:
+            yield (*path, "provider"), f"provider {facility.provider!r} is not declared in `providers`"
+        for key in required[facility.kind]:
+            if getattr(facility, key) is None:
+                yield (*path, key), f"a {facility.kind.value} facility needs `{key}`"
+    for index, shock in enumerate(scenario.shocks):
+        if shock.provider not in provider_ids:
+            yield (("shocks", index, "provider"),
+                   f"provider {shock.provider!r} is not declared in `providers`")
+        if scenario.simulation is not None and shock.year > scenario.simulation.years:
+            yield (("shocks", index, "year"),
+                   f"year {shock.year} is after the last simulated year ({scenario.simulation.years})")
+
+
 def check_scenario(scenario: Scenario) -> list[Finding]:
     """Every cross-field problem of a scenario (empty when it is consistent)."""
     findings: list[Finding] = []
@@ -78,4 +141,5 @@ def check_scenario(scenario: Scenario) -> list[Finding]:
     provider_ids = {p.id for p in scenario.providers}
     for index, vehicle in enumerate(scenario.vehicles):
         findings.extend(check_vehicle(vehicle, ("vehicles", index), provider_ids))
+    findings.extend(check_bundle(scenario))
     return findings

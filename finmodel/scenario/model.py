@@ -9,14 +9,18 @@ Cross-references (provider ids, covered tranches, sizes summing to one) are chec
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from finmodel.vocabulary import (
+    DEFAULT_LGD,
     DEFAULT_SECTOR,
+    ArrivalProcess,
     Engine,
+    FacilityKind,
     FactorModel,
+    Instrument,
     Issue,
     ProviderType,
     Sector,
@@ -39,8 +43,32 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 
 
+class Ticket(Strict):
+    """Smallest and largest position a provider takes in one firm."""
+
+    min: float = Field(default=0.0, ge=0.0, description="smallest position")
+    max: float = Field(gt=0.0, description="largest position")
+
+
+class Support(Strict):
+    """Non-financial support (mentoring, matching) that changes how firms fare."""
+
+    stages: list[Stage] = Field(min_length=1, description="stages it supports")
+    issues: list[Issue] | None = Field(default=None, description="issues it supports (all if absent)")
+    pd_multiplier: float = Field(default=1.0, gt=0.0, le=10.0,
+                                 description="multiplies a supported firm's annual PD")
+    graduation_multiplier: float = Field(default=1.0, gt=0.0, le=10.0,
+                                         description="multiplies its yearly graduation chance")
+    cost_per_firm: float = Field(default=0.0, ge=0.0, description="cost per firm-year supported")
+    capacity: int = Field(gt=0, description="most firms supported in a year")
+
+
 class Provider(Strict):
-    """A source of money (or of a guarantee) named in the scenario."""
+    """A source of money (or of a guarantee or of support) named in the scenario.
+
+    Only ``id`` and ``type`` are needed for a vehicle's stack; the bundle simulation uses
+    the mandate keys (instruments, stages, issues, budget, ticket, risk appetite).
+    """
 
     id: Identifier = Field(description="unique id used to refer to this provider")
     type: ProviderType = Field(description="kind of provider; sets its default sector")
@@ -49,10 +77,42 @@ class Provider(Strict):
         default=None,
         description="public, private or philanthropic; defaults from `type`",
     )
+    instruments: list[Instrument] = Field(
+        default_factory=list, description="bundle: instruments it uses (none: it does not lend)")
+    stages: list[Stage] | None = Field(default=None, description="bundle: stages it serves (all if absent)")
+    issues: list[Issue] | Literal["all"] = Field(default="all",
+                                                 description="bundle: issues it serves, or `all`")
+    annual_budget: float = Field(default=0.0, ge=0.0, description="bundle: money it can place a year")
+    ticket: Ticket | None = Field(default=None, description="bundle: position size limits")
+    max_expected_loss: float | None = Field(
+        default=None, ge=0.0, le=1.0,
+        description="bundle: refuses a position whose expected annual loss rate (PD x its LGD, "
+        "after facilities) is above this; absent = no limit",
+    )
+    rate: float = Field(default=0.0, ge=0.0, le=1.0, description="bundle: annual rate it charges")
+    lgd: float | None = Field(default=None, ge=0.0, le=1.0,
+                              description="bundle: its loss given default; default by instrument")
+    support: Support | None = Field(default=None, description="bundle: non-financial support it gives")
 
     @property
     def resolved_sector(self) -> Sector:
         return self.sector if self.sector is not None else DEFAULT_SECTOR[self.type]
+
+    @property
+    def resolved_lgd(self) -> float:
+        if self.lgd is not None:
+            return self.lgd
+        return DEFAULT_LGD[self.instruments[0]] if self.instruments else 1.0
+
+    @property
+    def lends(self) -> bool:
+        return bool(self.instruments) and self.annual_budget > 0 and any(
+            i is not Instrument.guarantee for i in self.instruments)
+
+    def serves(self, stage: Stage, issue: Issue) -> bool:
+        stage_ok = self.stages is None or stage in self.stages
+        issue_ok = self.issues == "all" or issue in self.issues
+        return stage_ok and issue_ok
 
 
 class Segment(Strict):
@@ -145,6 +205,85 @@ class Vehicle(Strict):
         return sum(s.count * s.exposure for s in self.pool)
 
 
+class Region(Strict):
+    """The region being modelled."""
+
+    name: str = Field(min_length=1, description="region name")
+    core_issue: Issue = Field(description="the region's core issue")
+
+
+class Simulation(Strict):
+    """How long and how often the bundle is simulated."""
+
+    years: int = Field(gt=0, le=100, description="simulated years")
+    replications: int = Field(default=100, gt=0, le=100_000,
+                              description="independent replications (for P10-P90 bands)")
+
+
+class Need(Strict):
+    """A firm's money need at a stage: lognormal, given by its median and 90th percentile."""
+
+    median: float = Field(gt=0.0, description="median need")
+    p90: float = Field(gt=0.0, description="90th percentile of the need (>= median)")
+
+
+class StageTerms(Strict):
+    """What a firm at a stage needs and how it fares each year."""
+
+    need: Need = Field(description="money needed to enter or stay in the stage")
+    annual_pd: Probability = Field(description="yearly probability of failure")
+    graduation: Probability = Field(description="yearly chance of moving to the next stage "
+                                    "(from `later`: an exit - IPO, M&A, local IPO)")
+    max_years: int = Field(gt=0, le=50, description="years in the stage before the firm leaves")
+
+
+class Pipeline(Strict):
+    """The firms that come to the bundle for money."""
+
+    stages: dict[Stage, StageTerms] = Field(description="terms per stage")
+    arrivals: dict[Stage, dict[Issue, float]] = Field(
+        description="expected new firms a year entering at a stage, by issue")
+    arrival_process: ArrivalProcess = Field(default=ArrivalProcess.poisson,
+                                            description="poisson, or fixed (exact counts)")
+    retries: int = Field(default=1, ge=0, le=10,
+                         description="years a rejected firm asks again before it is discouraged")
+
+
+class Facility(Strict):
+    """Blended support the bundle can attach to a private lender's position."""
+
+    id: Identifier = Field(description="unique facility id")
+    kind: FacilityKind = Field(description="guarantee, first_loss or concessional")
+    provider: Identifier = Field(description="id of the provider that funds it")
+    rate: float | None = Field(default=None, ge=0.0, le=1.0,
+                               description="guarantee: share of the loss it pays; "
+                               "concessional: the annual rate it lends at")
+    cap: float | None = Field(default=None, gt=0.0, le=1.0,
+                              description="guarantee: most it pays, as a share of the position")
+    share: float | None = Field(default=None, gt=0.0, le=1.0,
+                                description="first_loss: share of the position whose loss it "
+                                "takes first; concessional: share of the deal it lends")
+    pd_multiplier: float = Field(default=1.0, gt=0.0, le=1.0,
+                                 description="concessional: multiplies the firm's PD (cheaper money)")
+    fee: float = Field(default=0.0, ge=0.0, le=1.0, description="guarantee: annual fee")
+    budget: float = Field(gt=0.0, description="programme budget over the simulation (guarantee: "
+                          "maximum liability; first_loss: loss reserve; concessional: lending)")
+    stages: list[Stage] | None = Field(default=None, description="stages it serves (all if absent)")
+    issues: list[Issue] | None = Field(default=None, description="issues it serves (all if absent)")
+
+    def serves(self, stage: Stage, issue: Issue) -> bool:
+        return ((self.stages is None or stage in self.stages)
+                and (self.issues is None or issue in self.issues))
+
+
+class Shock(Strict):
+    """A policy change: a provider's budgets multiplied from a year on."""
+
+    year: int = Field(ge=1, description="first simulated year (1-based) it applies to")
+    provider: Identifier = Field(description="provider whose budgets change")
+    budget_multiplier: float = Field(ge=0.0, description="multiplies its budgets from that year")
+
+
 class Scenario(Strict):
     """A whole scenario file."""
 
@@ -158,6 +297,17 @@ class Scenario(Strict):
                       description="unit of every amount in the file")
     providers: list[Provider] = Field(min_length=1, description="providers of money")
     vehicles: list[Vehicle] = Field(default_factory=list, description="blended vehicles")
+    region: Region | None = Field(default=None, description="bundle: the region")
+    simulation: Simulation | None = Field(default=None, description="bundle: years and replications")
+    pipeline: Pipeline | None = Field(default=None, description="bundle: firms and their stages")
+    facilities: list[Facility] = Field(default_factory=list, description="bundle: blended facilities")
+    shocks: list[Shock] = Field(default_factory=list, description="bundle: policy shocks")
+    coordination_cost: float = Field(default=0.0, ge=0.0,
+                                     description="bundle: yearly cost of the backbone organisation")
+
+    @property
+    def has_bundle(self) -> bool:
+        return self.pipeline is not None and self.simulation is not None
 
     def provider(self, provider_id: str) -> Provider:
         for p in self.providers:

@@ -1,0 +1,53 @@
+"""The region's bundle of providers: simulation, funding gaps, coverage and designs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from finmodel.bundle.coverage import coverage_table
+from finmodel.bundle.simulation import BundleRun, Ledgers
+from finmodel.bundle.tables import (
+    facility_table,
+    gap_table,
+    handoff_table,
+    provider_table,
+    summary_table,
+)
+from finmodel.scenario.model import Scenario
+
+
+@dataclass(frozen=True)
+class BundleResults:
+    """Tables of a bundle simulation (see README for every column)."""
+
+    gaps: pd.DataFrame
+    handoffs: pd.DataFrame
+    providers: pd.DataFrame
+    facilities: pd.DataFrame
+    coverage: pd.DataFrame
+    summary: pd.DataFrame
+
+
+def simulate_ledgers(scenario: Scenario, replications: int | None = None) -> list[Ledgers]:
+    """The ledgers of every replication (replication r always draws from stream r)."""
+    assert scenario.simulation is not None
+    count = replications or scenario.simulation.replications
+    return [BundleRun(scenario, r).run() for r in range(count)]
+
+
+def simulate_bundle(scenario: Scenario, replications: int | None = None) -> BundleResults:
+    """Simulate the scenario's bundle and tabulate it."""
+    ledgers = simulate_ledgers(scenario, replications)
+    return BundleResults(
+        gaps=gap_table(ledgers),
+        handoffs=handoff_table(ledgers),
+        providers=provider_table(scenario, ledgers),
+        facilities=facility_table(scenario, ledgers),
+        coverage=coverage_table(scenario),
+        summary=summary_table(scenario, ledgers),
+    )
+
+
+__all__ = ["BundleResults", "BundleRun", "simulate_bundle", "simulate_ledgers"]

@@ -1,0 +1,411 @@
+"""The region's bundle simulated with simpy: firms move through stages and ask for money.
+
+One :class:`BundleRun` owns everything of one replication: its simpy environment, its
+random generator (seeded from the scenario seed and the replication number), the
+providers' yearly budgets and the facilities' programme budgets (``simpy.Container``),
+and the ledgers. Nothing is shared between runs.
+
+A year, in the order events happen at each whole time t (year t + 1):
+budgets are reset (shocks applied), new firms arrive and ask for money, then firms
+already in the pipeline take their yearly step, in the order they arrived. A firm's
+yearly step: it may fail (stage PD, times support and concessional multipliers), else
+graduate (stage graduation chance, times support), else stay; after ``max_years`` in a
+stage it leaves. A graduate asks for money at the next stage at once; from ``later``
+graduation is an exit (IPO, M&A, local IPO). A firm nobody funds asks again the next
+year, up to ``retries`` times, then is discouraged and leaves.
+
+Money: positions are repaid in full when a firm leaves its stage alive; interest is paid
+yearly; when a firm fails each position loses its LGD, a guarantee pays its rate of the
+loss up to its cap and a first-loss facility takes losses up to its share. Facility
+budgets are programme limits that commitments use up (they do not revolve).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from statistics import NormalDist
+
+import numpy as np
+import simpy
+
+from finmodel.bundle.policy import EPSILON, Offer, facility_order, lender_offer, lender_order
+from finmodel.scenario.model import Facility, Provider, Scenario, StageTerms
+from finmodel.seeding import stream
+from finmodel.vocabulary import (
+    STAGE_ORDER,
+    ArrivalProcess,
+    FacilityKind,
+    Instrument,
+    Issue,
+    Sector,
+    Stage,
+)
+
+ISSUES: tuple[Issue, ...] = tuple(Issue)
+Z90 = NormalDist().inv_cdf(0.9)
+STATUS = ("served", "partly_served", "rejected", "discouraged")
+UNIFORM_BLOCK = 4096
+
+
+@dataclass
+class Position:
+    """Money one provider has in one firm."""
+
+    provider: int
+    amount: float
+    rate: float
+    lgd: float
+    facility: int | None = None
+    facility_amount: float = 0.0  # guarantee liability or first-loss reserve
+    concessional: bool = False  # lent by a concessional facility (provider = its funder)
+    reference_rate: float = 0.0  # the rate private money charged alongside (for subsidies)
+    grant: bool = False  # money that is not repaid
+
+
+@dataclass
+class Firm:
+    """A firm in the pipeline."""
+
+    number: int
+    stage: Stage
+    issue: Issue
+    pd_multiplier: float = 1.0
+    positions: list[Position] = field(default_factory=list)
+
+
+@dataclass
+class Ledgers:
+    """Everything a replication records, as arrays indexed by year (0-based) and more."""
+
+    years: int
+    providers: int
+    facilities: int
+
+    def __post_init__(self) -> None:
+        shape = (self.years, len(STAGE_ORDER), len(ISSUES))
+        self.demand = np.zeros(shape)
+        self.supplied = np.zeros(shape)
+        self.status = np.zeros((len(STATUS), *shape))
+        p = (self.providers, self.years)
+        self.lent = np.zeros(p)
+        self.budget = np.zeros(p)
+        self.losses = np.zeros(p)
+        self.repaid = np.zeros(p)
+        self.interest = np.zeros(p)
+        self.granted = np.zeros(p)
+        self.support_cost = np.zeros(p)
+        self.supported = np.zeros(p)
+        self.subsidy = np.zeros(p)  # forgone interest on concessional lending
+        self.facility_lent = np.zeros(p)  # lent through concessional facilities it funds
+        self.covered = np.zeros(p)  # losses on its positions that facilities paid
+        self.outstanding = np.zeros(self.providers)  # still lent when the simulation ends
+        self.lent_cell = np.zeros((self.providers, len(STAGE_ORDER), len(ISSUES)))
+        self.largest_position = np.zeros(self.providers)
+        self.smallest_position = np.full(self.providers, np.inf)
+        f = (self.facilities, self.years)
+        self.committed = np.zeros(f)
+        self.paid = np.zeros(f)
+        self.fees = np.zeros(f)
+        # handoffs: per transition (seed->early, early->middle, middle->later, later->exit)
+        self.graduates = np.zeros(len(STAGE_ORDER))
+        self.funded_next = np.zeros(len(STAGE_ORDER))
+        self.defaults = np.zeros((len(STAGE_ORDER), len(ISSUES)))
+        self.exits = 0.0
+
+
+def draw(container: simpy.Container, amount: float) -> None:
+    """Take ``amount`` (at most the level) from a budget at once; never leaves a pending get."""
+    amount = min(amount, container.level)
+    if amount > 0:
+        container.get(amount)
+
+
+class BundleRun:
+    """One replication of the bundle (owns its clock, generator, budgets and ledgers)."""
+
+    def __init__(self, scenario: Scenario, replication: int,
+                 rng: np.random.Generator | None = None) -> None:
+        if scenario.pipeline is None or scenario.simulation is None:
+            raise ValueError("the scenario has no bundle (pipeline and simulation)")
+        self.scenario = scenario
+        self.pipeline = scenario.pipeline
+        self.years = scenario.simulation.years
+        self.rng = rng or stream(scenario.seed, f"bundle/{replication}")
+        self.env = simpy.Environment()
+        self.providers: list[Provider] = list(scenario.providers)
+        self.facilities: list[Facility] = list(scenario.facilities)
+        self.ledgers = Ledgers(self.years, len(self.providers), len(self.facilities))
+        self.budgets = [simpy.Container(self.env, init=0, capacity=math.inf)
+                        for _ in self.providers]
+        self.facility_budgets = [simpy.Container(self.env, init=f.budget, capacity=f.budget)
+                                 for f in self.facilities]
+        self.multiplier = np.ones(len(self.providers))
+        self.support_left = np.zeros(len(self.providers))
+        self._uniforms = np.empty(0)
+        self._next_uniform = 0
+        self._firms = 0
+        self._lenders: dict[tuple[Stage, Issue], list[int]] = {}
+        self._facility_candidates: dict[tuple[Stage, Issue], list[int]] = {}
+        self._index = {p.id: i for i, p in enumerate(self.providers)}
+        self._alive: dict[int, Firm] = {}
+
+    # -- random numbers --------------------------------------------------------------
+    def uniform(self) -> float:
+        """Next U(0, 1) draw of this run (drawn from the run's generator in blocks)."""
+        if self._next_uniform >= self._uniforms.shape[0]:
+            self._uniforms = self.rng.random(UNIFORM_BLOCK)
+            self._next_uniform = 0
+        value = float(self._uniforms[self._next_uniform])
+        self._next_uniform += 1
+        return value
+
+    def need(self, terms: StageTerms) -> float:
+        """A lognormal need with the stage's median and 90th percentile."""
+        sigma = math.log(terms.need.p90 / terms.need.median) / Z90
+        u = min(max(self.uniform(), 1e-12), 1 - 1e-12)
+        return terms.need.median * math.exp(sigma * NormalDist().inv_cdf(u))
+
+    # -- yearly processes --------------------------------------------------------------
+    @property
+    def year(self) -> int:
+        """0-based index of the current year."""
+        return min(int(self.env.now + EPSILON), self.years - 1)
+
+    def treasury(self):  # type: ignore[no-untyped-def]
+        """Each year: apply shocks, reset providers' budgets and support capacity."""
+        for year in range(self.years):
+            for shock in self.scenario.shocks:
+                if shock.year == year + 1:
+                    self.multiplier[self._index[shock.provider]] *= shock.budget_multiplier
+            for i, provider in enumerate(self.providers):
+                budget = provider.annual_budget * self.multiplier[i]
+                container = self.budgets[i]
+                if container.level > 0:
+                    container.get(container.level)
+                if budget > 0:
+                    container.put(budget)
+                self.ledgers.budget[i, year] = budget
+                capacity = provider.support.capacity if provider.support else 0
+                self.support_left[i] = math.floor(capacity * self.multiplier[i] + EPSILON)
+            yield self.env.timeout(1)
+
+    def arrivals(self):  # type: ignore[no-untyped-def]
+        """Each year: new firms enter at their stage, by issue."""
+        fixed = self.pipeline.arrival_process is ArrivalProcess.fixed
+        for year in range(self.years):
+            for stage, by_issue in self.pipeline.arrivals.items():
+                for issue, rate in by_issue.items():
+                    if fixed:
+                        count = math.floor(rate * (year + 1) + EPSILON) - math.floor(
+                            rate * year + EPSILON)
+                    else:
+                        count = int(self.rng.poisson(rate))
+                    for _ in range(count):
+                        self._firms += 1
+                        firm = Firm(self._firms, stage, issue)
+                        self._alive[firm.number] = firm
+                        self.env.process(self.firm_life(firm))
+            yield self.env.timeout(1)
+
+    # -- a firm ------------------------------------------------------------------------
+    def firm_life(self, firm: Firm):  # type: ignore[no-untyped-def]
+        """A firm's whole story: ask, live through stages, fail, graduate or leave."""
+        asked_after_graduating = False
+        while True:
+            terms = self.pipeline.stages[firm.stage]
+            need = self.need(terms)
+            supplied = 0.0
+            for attempt in range(self.pipeline.retries + 1):
+                supplied = self.ask(firm, need)
+                if supplied > EPSILON:
+                    break
+                if attempt < self.pipeline.retries:
+                    yield self.env.timeout(1)
+            stage_index = STAGE_ORDER.index(firm.stage)
+            if asked_after_graduating and supplied > EPSILON:
+                self.ledgers.funded_next[stage_index - 1] += 1
+            if supplied <= EPSILON:
+                self._record(firm, 0.0, 0.0, "discouraged")
+                self._alive.pop(firm.number, None)
+                return
+            years_in_stage = 0
+            while True:
+                yield self.env.timeout(1)
+                years_in_stage += 1
+                pd_factor, graduation_factor = self.support(firm)
+                pd = min(terms.annual_pd * firm.pd_multiplier * pd_factor, 1.0)
+                if self.uniform() < pd:
+                    self.settle_default(firm)
+                    self.ledgers.defaults[stage_index, ISSUES.index(firm.issue)] += 1
+                    self._alive.pop(firm.number, None)
+                    return
+                self.collect_interest(firm)
+                if self.uniform() < min(terms.graduation * graduation_factor, 1.0):
+                    self.settle_repayment(firm)
+                    self.ledgers.graduates[stage_index] += 1
+                    if firm.stage is Stage.later or stage_index + 1 >= len(STAGE_ORDER):
+                        self.ledgers.exits += 1
+                        self._alive.pop(firm.number, None)
+                        return
+                    firm.stage = STAGE_ORDER[stage_index + 1]
+                    firm.pd_multiplier = 1.0
+                    asked_after_graduating = True
+                    break
+                if years_in_stage >= terms.max_years:
+                    self.settle_repayment(firm)
+                    self._alive.pop(firm.number, None)
+                    return
+
+    def support(self, firm: Firm) -> tuple[float, float]:
+        """Non-financial support for this year, while a provider has capacity left."""
+        pd_factor = graduation_factor = 1.0
+        for i, provider in enumerate(self.providers):
+            support = provider.support
+            if support is None or firm.stage not in support.stages:
+                continue
+            if support.issues is not None and firm.issue not in support.issues:
+                continue
+            if self.support_left[i] < 1:
+                continue
+            self.support_left[i] -= 1
+            self.ledgers.supported[i, self.year] += 1
+            self.ledgers.support_cost[i, self.year] += support.cost_per_firm
+            pd_factor *= support.pd_multiplier
+            graduation_factor *= support.graduation_multiplier
+        return pd_factor, graduation_factor
+
+    # -- the bundle's answer to one request ----------------------------------------------
+    def ask(self, firm: Firm, need: float) -> float:
+        """Assemble funding for ``need`` under the allocation policy; returns what is supplied."""
+        key = (firm.stage, firm.issue)
+        if key not in self._lenders:
+            self._lenders[key] = lender_order(self.providers, firm.stage, firm.issue)
+            self._facility_candidates[key] = facility_order(self.facilities, firm.stage,
+                                                            firm.issue)
+        pd = self.pipeline.stages[firm.stage].annual_pd
+        remaining = need
+        year = self.year
+        for i in self._lenders[key]:
+            if remaining <= EPSILON:
+                break
+            provider = self.providers[i]
+            offer = lender_offer(i, provider, remaining, self.budgets[i].level, pd,
+                                 self.facilities, self._facility_candidates[key],
+                                 [c.level for c in self.facility_budgets])
+            if offer is None:
+                continue
+            self.take(firm, offer, year)
+            remaining -= offer.amount
+        supplied = need - remaining
+        status = ("served" if remaining <= EPSILON * max(need, 1.0)
+                  else "partly_served" if supplied > EPSILON else "rejected")
+        self._record(firm, need, supplied, status)
+        return supplied
+
+    def take(self, firm: Firm, offer: Offer, year: int) -> None:
+        """Book a lender's position (and its facility) in the firm."""
+        provider = self.providers[offer.provider]
+        lgd = provider.resolved_lgd
+        facility = self.facilities[offer.facility] if offer.facility is not None else None
+        own = offer.amount
+        if facility is not None and facility.kind is FacilityKind.concessional:
+            assert facility.share is not None and facility.rate is not None
+            line = offer.amount * facility.share
+            own = offer.amount - line
+            funder = self._index[facility.provider]
+            draw(self.facility_budgets[offer.facility], line)  # type: ignore[index]
+            self.ledgers.committed[offer.facility, year] += line  # type: ignore[index]
+            self.ledgers.lent[funder, year] += line
+            self.ledgers.facility_lent[funder, year] += line
+            self.ledgers.lent_cell[(funder, STAGE_ORDER.index(firm.stage),
+                                    ISSUES.index(firm.issue))] += line
+            firm.positions.append(Position(funder, line, facility.rate, lgd, offer.facility,
+                                           concessional=True, reference_rate=provider.rate))
+            firm.pd_multiplier = min(firm.pd_multiplier, facility.pd_multiplier)
+        grant = bool(provider.instruments) and provider.instruments[0] is Instrument.grant
+        position = Position(offer.provider, own, 0.0 if grant else provider.rate, lgd, grant=grant)
+        if grant:
+            self.ledgers.granted[offer.provider, year] += own
+        if facility is not None and facility.kind is not FacilityKind.concessional:
+            use = own * (min(facility.rate * lgd, facility.cap)  # type: ignore[operator]
+                         if facility.kind is FacilityKind.guarantee else facility.share)
+            draw(self.facility_budgets[offer.facility], use)  # type: ignore[index]
+            self.ledgers.committed[offer.facility, year] += use  # type: ignore[index]
+            position.facility = offer.facility
+            position.facility_amount = use
+        draw(self.budgets[offer.provider], own)
+        self.ledgers.lent[offer.provider, year] += own
+        firm.positions.append(position)
+        cell = (STAGE_ORDER.index(firm.stage), ISSUES.index(firm.issue))
+        self.ledgers.lent_cell[(offer.provider, *cell)] += own
+        self.ledgers.largest_position[offer.provider] = max(
+            self.ledgers.largest_position[offer.provider], offer.amount)
+        self.ledgers.smallest_position[offer.provider] = min(
+            self.ledgers.smallest_position[offer.provider], offer.amount)
+
+    def _record(self, firm: Firm, need: float, supplied: float, status: str) -> None:
+        cell = (self.year, STAGE_ORDER.index(firm.stage), ISSUES.index(firm.issue))
+        self.ledgers.demand[cell] += need
+        self.ledgers.supplied[cell] += supplied
+        self.ledgers.status[(STATUS.index(status), *cell)] += 1
+
+    # -- money flowing back ------------------------------------------------------------
+    def collect_interest(self, firm: Firm) -> None:
+        year = self.year
+        for position in firm.positions:
+            self.ledgers.interest[position.provider, year] += position.rate * position.amount
+            if position.concessional:
+                forgone = max(position.reference_rate - position.rate, 0.0) * position.amount
+                self.ledgers.subsidy[position.provider, year] += forgone
+            elif position.facility is not None:
+                facility = self.facilities[position.facility]
+                if facility.kind is FacilityKind.guarantee and facility.fee > 0:
+                    fee = facility.fee * position.amount
+                    self.ledgers.fees[position.facility, year] += fee
+                    self.ledgers.interest[position.provider, year] -= fee
+
+    def settle_repayment(self, firm: Firm) -> None:
+        year = self.year
+        for position in firm.positions:
+            if not position.grant:
+                self.ledgers.repaid[position.provider, year] += position.amount
+        firm.positions = []
+
+    def settle_default(self, firm: Firm) -> None:
+        """Each position loses its LGD; guarantees and first-loss shares pay their part."""
+        year = self.year
+        for position in firm.positions:
+            if position.grant:
+                continue  # given, not lent: nothing more to lose
+            loss = position.lgd * position.amount
+            cover = 0.0
+            if position.facility is not None and not position.concessional:
+                facility = self.facilities[position.facility]
+                if facility.kind is FacilityKind.guarantee:
+                    assert facility.rate is not None and facility.cap is not None
+                    cover = min(facility.rate * loss, facility.cap * position.amount)
+                elif facility.kind is FacilityKind.first_loss:
+                    assert facility.share is not None
+                    cover = min(loss, facility.share * position.amount)
+                self.ledgers.paid[position.facility, year] += cover
+                self.ledgers.covered[position.provider, year] += cover
+            self.ledgers.losses[position.provider, year] += loss - cover
+            self.ledgers.repaid[position.provider, year] += position.amount - loss
+        firm.positions = []
+
+    # -- the run -------------------------------------------------------------------------
+    def run(self) -> Ledgers:
+        """Simulate every year and return the ledgers."""
+        self.env.process(self.treasury())
+        self.env.process(self.arrivals())
+        self.env.run(until=self.years)
+        for firm in self._alive.values():
+            for position in firm.positions:
+                if not position.grant:
+                    self.ledgers.outstanding[position.provider] += position.amount
+        return self.ledgers
+
+
+def sector_of(scenario: Scenario) -> list[Sector]:
+    return [p.resolved_sector for p in scenario.providers]

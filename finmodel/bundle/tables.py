@@ -1,0 +1,178 @@
+"""Tidy tables from the ledgers of many replications: means with P10/P50/P90 bands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from finmodel.bundle.simulation import ISSUES, STATUS, Ledgers
+from finmodel.scenario.model import Scenario
+from finmodel.vocabulary import STAGE_ORDER, FacilityKind, Sector
+
+BANDS = (10, 50, 90)
+PUBLIC = (Sector.public, Sector.philanthropic)
+
+
+def _bands(prefix: str, values: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean and P10/P50/P90 over the first axis (replications)."""
+    out = {prefix: values.mean(axis=0)}
+    for q, band in zip(BANDS, np.percentile(values, BANDS, axis=0), strict=True):
+        out[f"{prefix}_p{q}"] = band
+    return out
+
+
+def gap_table(ledgers: list[Ledgers]) -> pd.DataFrame:
+    """Demand, supply and gap by year x stage x issue, with firm counts by outcome."""
+    demand = np.stack([lg.demand for lg in ledgers])
+    supplied = np.stack([lg.supplied for lg in ledgers])
+    status = np.stack([lg.status for lg in ledgers])  # (reps, status, year, stage, issue)
+    columns: dict[str, np.ndarray] = {}
+    columns |= _bands("demand", demand)
+    columns |= _bands("supplied", supplied)
+    columns |= _bands("gap", demand - supplied)
+    for k, name in enumerate(STATUS):
+        columns[name] = status[:, k].mean(axis=0)
+    years, stages, issues = demand.shape[1:]
+    index = np.array([(y, s, i) for y in range(years) for s in range(stages) for i in range(issues)])
+    frame = pd.DataFrame({
+        "year": index[:, 0] + 1,
+        "stage": [STAGE_ORDER[s].value for s in index[:, 1]],
+        "issue": [ISSUES[i].value for i in index[:, 2]],
+        **{name: values.reshape(-1) for name, values in columns.items()},
+    })
+    asked = frame["demand"] > 0
+    for name in STATUS:
+        asked |= frame[name] > 0
+    order = ["year", "stage", "issue", "demand", "supplied", "gap", *STATUS]
+    rest = [c for c in frame.columns if c not in order]
+    return frame.loc[asked, order + rest].reset_index(drop=True)
+
+
+def handoff_table(ledgers: list[Ledgers]) -> pd.DataFrame:
+    """For each stage transition: graduates and the share funded at the next stage."""
+    graduates = np.stack([lg.graduates for lg in ledgers])
+    funded = np.stack([lg.funded_next for lg in ledgers])
+    rows = []
+    for s, stage in enumerate(STAGE_ORDER):
+        target = STAGE_ORDER[s + 1].value if s + 1 < len(STAGE_ORDER) else "exit"
+        total = graduates[:, s].sum()
+        share = funded[:, s].sum() / total if target != "exit" and total > 0 else np.nan
+        p10, p50, p90 = np.percentile(graduates[:, s], BANDS)
+        rows.append({"from_stage": stage.value, "to_stage": target,
+                     "graduates": graduates[:, s].mean(), "graduates_p10": p10,
+                     "graduates_p50": p50, "graduates_p90": p90,
+                     "funded_next": funded[:, s].mean() if target != "exit" else np.nan,
+                     "share_funded": share})
+    return pd.DataFrame(rows)
+
+
+def provider_table(scenario: Scenario, ledgers: list[Ledgers]) -> pd.DataFrame:
+    """Per provider and year: lent, budget and its use, losses, repayments, facility spending."""
+    spending = np.zeros((len(ledgers), len(scenario.providers), ledgers[0].years))
+    index = {p.id: i for i, p in enumerate(scenario.providers)}
+    for r, lg in enumerate(ledgers):
+        for f, facility in enumerate(scenario.facilities):
+            spending[r, index[facility.provider]] += lg.paid[f] - lg.fees[f]
+    stacked = {name: np.stack([getattr(lg, name) for lg in ledgers])
+               for name in ("lent", "budget", "losses", "repaid", "interest", "granted",
+                            "support_cost", "supported", "subsidy")}
+    rows = []
+    for p, provider in enumerate(scenario.providers):
+        for y in range(ledgers[0].years):
+            lent = stacked["lent"][:, p, y]
+            budget = float(stacked["budget"][:, p, y].mean())
+            rows.append({
+                "provider": provider.id, "type": provider.type.value,
+                "sector": provider.resolved_sector.value, "year": y + 1,
+                "lent": lent.mean(), "lent_p10": np.percentile(lent, 10),
+                "lent_p90": np.percentile(lent, 90), "budget": budget,
+                "budget_used": lent.mean() / budget if budget > 0 else np.nan,
+                "losses": stacked["losses"][:, p, y].mean(),
+                "repaid": stacked["repaid"][:, p, y].mean(),
+                "interest": stacked["interest"][:, p, y].mean(),
+                "granted": stacked["granted"][:, p, y].mean(),
+                "facility_spending": spending[:, p, y].mean(),
+                "concessional_subsidy": stacked["subsidy"][:, p, y].mean(),
+                "support_cost": stacked["support_cost"][:, p, y].mean(),
+                "firms_supported": stacked["supported"][:, p, y].mean(),
+            })
+    return pd.DataFrame(rows)
+
+
+def facility_table(scenario: Scenario, ledgers: list[Ledgers]) -> pd.DataFrame:
+    """Per facility: budget, what was committed and paid out over the simulation."""
+    rows = []
+    for f, facility in enumerate(scenario.facilities):
+        committed = np.array([lg.committed[f].sum() for lg in ledgers])
+        paid = np.array([lg.paid[f].sum() for lg in ledgers])
+        rows.append({"facility": facility.id, "kind": facility.kind.value,
+                     "provider": facility.provider, "budget": facility.budget,
+                     "committed": committed.mean(), "committed_p90": np.percentile(committed, 90),
+                     "paid": paid.mean(), "paid_p90": np.percentile(paid, 90),
+                     "fees": float(np.mean([lg.fees[f].sum() for lg in ledgers]))})
+    return pd.DataFrame(rows, columns=["facility", "kind", "provider", "budget", "committed",
+                                       "committed_p90", "paid", "paid_p90", "fees"])
+
+
+@dataclass(frozen=True)
+class Money:
+    """Per replication: public cost, private money and public money committed."""
+
+    public_cost: np.ndarray
+    private_money: np.ndarray
+    public_money: np.ndarray
+    gap: np.ndarray
+    demand: np.ndarray
+
+
+def money(scenario: Scenario, ledgers: list[Ledgers]) -> Money:
+    """Public cost and mobilisation per replication.
+
+    Public cost: losses and grants of public and philanthropic providers, their
+    facilities' payouts net of fees, the interest forgone on concessional lines, the cost
+    of their non-financial support, and the backbone's coordination cost.
+    Public money: what public and philanthropic providers lent or granted, plus their
+    guarantee liabilities and first-loss reserves committed.
+    """
+    sectors = [p.resolved_sector for p in scenario.providers]
+    public = np.array([s in PUBLIC for s in sectors])
+    index = {p.id: i for i, p in enumerate(scenario.providers)}
+    fac_public = np.array([sectors[index[f.provider]] in PUBLIC for f in scenario.facilities],
+                          dtype=bool)
+    fac_reserve = np.array([f.kind is not FacilityKind.concessional for f in scenario.facilities],
+                           dtype=bool)
+    years = ledgers[0].years
+    cost, private, public_money, gap, demand = [], [], [], [], []
+    for lg in ledgers:
+        c = (lg.losses[public].sum() + lg.granted[public].sum() + lg.subsidy[public].sum()
+             + lg.support_cost[public].sum() + scenario.coordination_cost * years)
+        if scenario.facilities:
+            c += (lg.paid[fac_public].sum() - lg.fees[fac_public].sum())
+        cost.append(c)
+        private.append(lg.lent[~public].sum())
+        committed = lg.committed[fac_public & fac_reserve].sum() if scenario.facilities else 0.0
+        public_money.append(lg.lent[public].sum() + committed)
+        gap.append((lg.demand - lg.supplied).sum())
+        demand.append(lg.demand.sum())
+    return Money(np.array(cost), np.array(private), np.array(public_money), np.array(gap),
+                 np.array(demand))
+
+
+def summary_table(scenario: Scenario, ledgers: list[Ledgers]) -> pd.DataFrame:
+    """One row: totals over the simulation, means over replications, with bands."""
+    m = money(scenario, ledgers)
+    row: dict[str, float | str] = {"region": scenario.region.name if scenario.region else "",
+                                   "years": ledgers[0].years, "replications": len(ledgers)}
+    for name, values in [("demand", m.demand), ("gap", m.gap), ("public_expected_cost",
+                         m.public_cost), ("private_mobilised", m.private_money),
+                         ("public_money", m.public_money)]:
+        row[name] = float(values.mean())
+        row[f"{name}_p10"], row[f"{name}_p90"] = (float(x) for x in np.percentile(values, [10, 90]))
+    row["gap_share"] = float(m.gap.sum() / m.demand.sum()) if m.demand.sum() > 0 else np.nan
+    row["mobilisation_ratio"] = (float(m.private_money.sum() / m.public_money.sum())
+                                 if m.public_money.sum() > 0 else np.nan)
+    row["grants"] = float(np.mean([lg.granted.sum() for lg in ledgers]))
+    return pd.DataFrame([row])
+
