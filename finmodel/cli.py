@@ -29,6 +29,8 @@ examples:
   finmodel run scenarios/dormant_deposit_fund.yaml --out out/
   finmodel design scenarios/dormant_deposit_fund.yaml --vehicle subordinated_fund \\
       --target max_expected_loss_pct --value 0.005
+  finmodel run scenarios/bundle_policy_shock.yaml --out out/shock
+  finmodel close-gap scenarios/bundle_transition_bank.yaml --share 0.3 --stage middle
   finmodel schema > scenario.schema.json
 
 exit codes: 0 ok, 2 invalid scenario or option (nothing written), 1 other failure
@@ -69,6 +71,22 @@ def _parser() -> argparse.ArgumentParser:
                                  "min_expected_return"])
     design.add_argument("--value", required=True, type=float,
                         help="target value as a share, e.g. 0.01 for 1%%")
+
+    close = sub.add_parser(
+        "close-gap", help="rank bundle changes that close a funding gap at least public cost",
+        description="Search a menu of changes to the bundle (facility budgets, rates, caps and "
+        "shares; new guarantee, first-loss or concessional lines; provider budgets; support "
+        "capacity) for the cheapest way to close a share of the funding gap, simulating every "
+        "candidate with the same replications. Prints the ranked designs.")
+    close.add_argument("file", metavar="FILE")
+    close.add_argument("--share", type=float, required=True,
+                       help="share of the gap to close, e.g. 0.3")
+    close.add_argument("--stage", choices=["seed", "early", "middle", "later"],
+                       help="only this stage's gap (default: the total gap)")
+    close.add_argument("--issue", help="only this issue's gap (with or without --stage)")
+    close.add_argument("--replications", type=int, default=40,
+                       help="replications per candidate (default 40)")
+    close.add_argument("--out", metavar="FILE", help="also write the ranked designs as CSV")
 
     schema = sub.add_parser("schema", help="print the JSON schema of the scenario format")
     schema.add_argument("--out", metavar="FILE", help="write it to FILE instead")
@@ -131,10 +149,11 @@ def _print_summary(results) -> None:  # type: ignore[no-untyped-def]
                   f"private money mobilised {summary['private_mobilised']:,.1f}, "
                   f"mobilisation ratio {summary['mobilisation_ratio']:.2f}, "
                   f"gap {summary['gap']:,.1f} of demand {summary['demand']:,.1f}")
-            holes = results.coverage[results.coverage["hole"]]
+            coverage = results.coverage
+            holes = coverage[coverage["hole"] & coverage["reached"]]
             if len(holes):
                 cells = ", ".join(f"{r.stage}/{r.issue}" for r in holes.itertuples())
-                print(f"coverage holes (no provider can lend): {cells}")
+                print(f"coverage holes where firms arrive (no provider can lend): {cells}")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -180,6 +199,39 @@ def _cmd_design(args: argparse.Namespace) -> int:
     return EXIT_OK if answer.feasible else EXIT_FAILED
 
 
+def _cmd_close_gap(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from finmodel.bundle.designer import GapTarget, design_gap_closure
+    from finmodel.io import write_table_atomic
+    from finmodel.vocabulary import Issue, Stage
+
+    if not 0 < args.share <= 1:
+        print(f"--share must be in (0, 1] (got {args.share})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.issue is not None and args.issue not in {i.value for i in Issue}:
+        print(f"--issue must be one of {', '.join(i.value for i in Issue)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.replications < 1:
+        print("--replications must be >= 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    scenario = _load(args.file)
+    if not scenario.has_bundle:
+        print(f"{args.file}: the scenario has no bundle (pipeline and simulation)",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    target = GapTarget(args.share, Stage(args.stage) if args.stage else None,
+                       Issue(args.issue) if args.issue else None)
+    table = design_gap_closure(scenario, target, replications=args.replications)
+    columns = ["design", "value", "feasible", "gap_closed", "public_expected_cost",
+               "added_public_cost", "private_mobilised", "mobilisation_ratio"]
+    with pd.option_context("display.width", 200, "display.float_format", "{:,.3f}".format):
+        print(table[columns].to_string(index=False))
+    if args.out:
+        write_table_atomic(table, Path(args.out))
+    return EXIT_OK if bool(table["feasible"].any()) else EXIT_FAILED
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     import json
 
@@ -201,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from finmodel.scenario import ScenarioError
 
     handlers = {"validate": _cmd_validate, "run": _cmd_run, "design": _cmd_design,
-                "schema": _cmd_schema}
+                "close-gap": _cmd_close_gap, "schema": _cmd_schema}
     try:
         return handlers[args.command](args)
     except ScenarioError as exc:

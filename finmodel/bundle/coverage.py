@@ -1,7 +1,9 @@
 """Which providers, facilities and support can serve each stage x issue cell.
 
 A **hole** is a cell where no provider can lend; an **overlap** is a cell where several
-providers offer the same instrument (collective impact asks for neither).
+providers offer the same instrument (collective impact asks for neither). A cell is
+**reached** when the pipeline's firms can get there (they arrive at or before that stage
+in that issue); a hole in a reached cell is where the chain of the bundle breaks.
 """
 
 from __future__ import annotations
@@ -15,7 +17,13 @@ from finmodel.vocabulary import STAGE_ORDER, Issue
 def coverage_table(scenario: Scenario) -> pd.DataFrame:
     """One row per stage x issue: who can serve it, and whether it is a hole or an overlap."""
     rows = []
-    for stage in STAGE_ORDER:
+    entry: dict[Issue, int] = {}  # earliest stage at which firms of an issue arrive
+    if scenario.pipeline is not None:
+        for stage, by_issue in scenario.pipeline.arrivals.items():
+            for issue, rate in by_issue.items():
+                if rate > 0 and stage in STAGE_ORDER:
+                    entry[issue] = min(entry.get(issue, 99), STAGE_ORDER.index(stage))
+    for s, stage in enumerate(STAGE_ORDER):
         for issue in Issue:
             lenders = [p for p in scenario.providers if p.lends and p.serves(stage, issue)]
             facilities = [f.id for f in scenario.facilities if f.serves(stage, issue)]
@@ -31,6 +39,7 @@ def coverage_table(scenario: Scenario) -> pd.DataFrame:
                 "stage": stage.value, "issue": issue.value,
                 "providers": ", ".join(p.id for p in lenders),
                 "facilities": ", ".join(facilities), "support": ", ".join(support),
+                "reached": issue in entry and s >= entry[issue],
                 "n_providers": len(lenders), "hole": not lenders,
                 "overlap": bool(overlaps), "overlapping_instruments": ", ".join(overlaps),
             })

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -60,9 +61,9 @@ class Lever:
     apply: Apply
 
 
-def _replace_facility(scenario: Scenario, index: int, **changes: float) -> Scenario:
+def _replace_facility(scenario: Scenario, index: int, key: str, value: float) -> Scenario:
     facilities = list(scenario.facilities)
-    facilities[index] = facilities[index].model_copy(update=changes)
+    facilities[index] = facilities[index].model_copy(update={key: value})
     return scenario.model_copy(update={"facilities": facilities})
 
 
@@ -84,15 +85,15 @@ def levers(scenario: Scenario, target: GapTarget, scale: float = 4.0) -> list[Le
     for f, facility in enumerate(scenario.facilities):
         menu.append(Lever(f"widen {facility.id}: budget", "budget", facility.budget,
                           facility.budget * scale,
-                          lambda x, f=f: _replace_facility(scenario, f, budget=x)))
+                          partial(_replace_facility, scenario, f, "budget")))
         if facility.kind is FacilityKind.guarantee:
             menu.append(Lever(f"widen {facility.id}: rate", "rate", facility.rate or 0.0, 1.0,
-                              lambda x, f=f: _replace_facility(scenario, f, rate=x)))
+                              partial(_replace_facility, scenario, f, "rate")))
             menu.append(Lever(f"widen {facility.id}: cap", "cap", facility.cap or 0.0, 1.0,
-                              lambda x, f=f: _replace_facility(scenario, f, cap=x)))
+                              partial(_replace_facility, scenario, f, "cap")))
         elif facility.kind is FacilityKind.first_loss:
             menu.append(Lever(f"widen {facility.id}: share", "share", facility.share or 0.0, 1.0,
-                              lambda x, f=f: _replace_facility(scenario, f, share=x)))
+                              partial(_replace_facility, scenario, f, "share")))
     total_budget = sum(p.annual_budget for p in scenario.providers) or 1000.0
     new = [
         (FacilityKind.guarantee, ProviderType.credit_guarantee_corporation,
@@ -108,6 +109,8 @@ def levers(scenario: Scenario, target: GapTarget, scale: float = 4.0) -> list[Le
 
         def add(x: float, kind: FacilityKind = kind, funder: str = funder,
                 terms: dict[str, float] = terms) -> Scenario:
+            if x <= 0:
+                return scenario  # a line with no budget is no line
             facility = Facility(id=f"new_{kind.value}", kind=kind, provider=funder, budget=x,
                                 stages=stages, issues=issues, **terms)  # type: ignore[arg-type]
             return scenario.model_copy(update={"facilities": [*scenario.facilities, facility]})
@@ -144,6 +147,62 @@ def provider_issue(provider) -> Issue:  # type: ignore[no-untyped-def]
     return Issue.other if provider.issues == "all" else provider.issues[0]
 
 
+@dataclass
+class _Trials:
+    """The simulated outcome of each setting of one lever (each simulated once)."""
+
+    lever: Lever
+    target: GapTarget
+    base_gap: float
+    replications: int
+    seen: dict[float, tuple[float, list[Ledgers], Scenario]]
+
+    def closed(self, x: float) -> float:
+        """Share of the target gap closed with the lever at ``x``."""
+        from finmodel.bundle import simulate_ledgers
+
+        if x not in self.seen:
+            candidate = self.lever.apply(x)
+            ledgers = simulate_ledgers(candidate, self.replications)
+            gap = self.target.gap(ledgers)
+            share = 1.0 - gap / self.base_gap if self.base_gap > 0 else 1.0
+            self.seen[x] = (share, ledgers, candidate)
+        return self.seen[x][0]
+
+
+def _solve(lever: Lever, target: GapTarget, base_gap: float, base_cost: float,
+           replications: int, xtol: float) -> dict[str, object]:
+    """Smallest setting of ``lever`` that closes the target share, and what it costs."""
+    trials = _Trials(lever, target, base_gap, replications, {})
+    low, high = lever.baseline, max(lever.upper, lever.baseline)
+    feasible = base_gap > 0 and trials.closed(high) >= target.share
+    value = high
+    if feasible and trials.closed(low) >= target.share:
+        value = low
+    elif feasible and high > low:
+        step = max(xtol * max(abs(high), 1.0), 1e-9)
+        value = float(optimize.brentq(lambda x: trials.closed(x) - target.share, low, high,
+                                      xtol=step))
+        # Gap closed moves in steps (whole firms), so step to the side where it holds.
+        while trials.closed(value) < target.share and value < high:
+            value = min(value + step, high)
+    share = trials.closed(value)
+    _, ledgers, candidate = trials.seen[value]
+    m = money(candidate, ledgers)
+    public_money = float(m.public_money.sum())
+    return {
+        "design": lever.design, "parameter": lever.parameter, "baseline": lever.baseline,
+        "value": value, "feasible": bool(feasible), "gap_closed": share,
+        "gap": target.gap(ledgers), "baseline_gap": base_gap,
+        "public_expected_cost": float(m.public_cost.mean()),
+        "added_public_cost": float(m.public_cost.mean()) - base_cost,
+        "private_mobilised": float(m.private_money.mean()),
+        "mobilisation_ratio": float(m.private_money.sum() / public_money)
+        if public_money > 0 else np.nan,
+        "evaluations": len(trials.seen),
+    }
+
+
 def design_gap_closure(scenario: Scenario, target: GapTarget, replications: int = 40,
                        scale: float = 4.0, xtol: float = 1e-3) -> pd.DataFrame:
     """Ranked designs that close ``target.share`` of the target gap.
@@ -165,47 +224,8 @@ def design_gap_closure(scenario: Scenario, target: GapTarget, replications: int 
     base_ledgers = simulate_ledgers(scenario, replications)
     base_gap = target.gap(base_ledgers)
     base_cost = float(money(scenario, base_ledgers).public_cost.mean())
-    rows = []
-    for lever in levers(scenario, target, scale):
-        evaluations = 0
-        cache: dict[float, tuple[float, list[Ledgers], Scenario]] = {}
-
-        def closed(x: float, lever: Lever = lever) -> float:
-            nonlocal evaluations
-            if x not in cache:
-                evaluations += 1
-                candidate = lever.apply(x)
-                ledgers = simulate_ledgers(candidate, replications)
-                share = 1.0 - target.gap(ledgers) / base_gap if base_gap > 0 else 1.0
-                cache[x] = (share, ledgers, candidate)
-            return cache[x][0]
-
-        low, high = lever.baseline, max(lever.upper, lever.baseline)
-        feasible = base_gap > 0 and closed(high) >= target.share
-        value = high
-        if feasible and closed(low) < target.share and high > low:
-            root = optimize.brentq(lambda x: closed(x) - target.share, low, high,
-                                   xtol=max(xtol * max(abs(high), 1.0), 1e-9))
-            value = root
-            step = max(xtol * max(abs(high), 1.0), 1e-9)
-            while closed(value) < target.share and value < high:
-                value = min(value + step, high)
-        elif feasible:
-            value = low
-        share, ledgers, candidate = cache.get(value) or (closed(value), *cache[value][1:])
-        m = money(candidate, ledgers)
-        public_money = float(m.public_money.sum())
-        rows.append({
-            "design": lever.design, "parameter": lever.parameter, "baseline": lever.baseline,
-            "value": value, "feasible": bool(feasible), "gap_closed": share,
-            "gap": target.gap(ledgers), "baseline_gap": base_gap,
-            "public_expected_cost": float(m.public_cost.mean()),
-            "added_public_cost": float(m.public_cost.mean()) - base_cost,
-            "private_mobilised": float(m.private_money.mean()),
-            "mobilisation_ratio": float(m.private_money.sum() / public_money)
-            if public_money > 0 else np.nan,
-            "evaluations": evaluations,
-        })
+    rows = [_solve(lever, target, base_gap, base_cost, replications, xtol)
+            for lever in levers(scenario, target, scale)]
     table = pd.DataFrame(rows)
     if table.empty:
         return table

@@ -14,6 +14,11 @@ stage it leaves. A graduate asks for money at the next stage at once; from ``lat
 graduation is an exit (IPO, M&A, local IPO). A firm nobody funds asks again the next
 year, up to ``retries`` times, then is discouraged and leaves.
 
+Gap accounting: each round of funding (a firm's need at a stage) counts once, in the
+year x stage x issue cell of the year the firm first asked: its need is the demand,
+what it finally got (perhaps a year later) the supply. Counts: ``served`` and
+``partly_served`` rounds, ``rejected`` asks, ``discouraged`` firms that gave up.
+
 Money: positions are repaid in full when a firm leaves its stage alive; interest is paid
 yearly; when a firm fails each position loses its LGD, a guarantee pays its rate of the
 loss up to its cap and a first-loss facility takes losses up to its share. Facility
@@ -29,7 +34,14 @@ from statistics import NormalDist
 import numpy as np
 import simpy
 
-from finmodel.bundle.policy import EPSILON, Offer, facility_order, lender_offer, lender_order
+from finmodel.bundle.policy import (
+    EPSILON,
+    Offer,
+    facility_order,
+    facility_use_per_unit,
+    lender_offer,
+    lender_order,
+)
 from finmodel.scenario.model import Facility, Provider, Scenario, StageTerms
 from finmodel.seeding import stream
 from finmodel.vocabulary import (
@@ -215,18 +227,26 @@ class BundleRun:
         while True:
             terms = self.pipeline.stages[firm.stage]
             need = self.need(terms)
+            # A round of funding is booked in the cell of the year the firm first asks.
+            cell = (self.year, STAGE_ORDER.index(firm.stage), ISSUES.index(firm.issue))
+            self.ledgers.demand[cell] += need
             supplied = 0.0
             for attempt in range(self.pipeline.retries + 1):
                 supplied = self.ask(firm, need)
                 if supplied > EPSILON:
                     break
+                self._count("rejected", cell)
                 if attempt < self.pipeline.retries:
                     yield self.env.timeout(1)
+            self.ledgers.supplied[cell] += supplied
+            if supplied > EPSILON:
+                full = supplied >= need - EPSILON * max(need, 1.0)
+                self._count("served" if full else "partly_served", cell)
             stage_index = STAGE_ORDER.index(firm.stage)
             if asked_after_graduating and supplied > EPSILON:
                 self.ledgers.funded_next[stage_index - 1] += 1
             if supplied <= EPSILON:
-                self._record(firm, 0.0, 0.0, "discouraged")
+                self._count("discouraged", cell)
                 self._alive.pop(firm.number, None)
                 return
             years_in_stage = 0
@@ -277,7 +297,10 @@ class BundleRun:
 
     # -- the bundle's answer to one request ----------------------------------------------
     def ask(self, firm: Firm, need: float) -> float:
-        """Assemble funding for ``need`` under the allocation policy; returns what is supplied."""
+        """Assemble funding for ``need`` under the allocation policy; returns what is supplied.
+
+        Money is booked as it is lent; the caller books the round's demand and outcome.
+        """
         key = (firm.stage, firm.issue)
         if key not in self._lenders:
             self._lenders[key] = lender_order(self.providers, firm.stage, firm.issue)
@@ -297,11 +320,7 @@ class BundleRun:
                 continue
             self.take(firm, offer, year)
             remaining -= offer.amount
-        supplied = need - remaining
-        status = ("served" if remaining <= EPSILON * max(need, 1.0)
-                  else "partly_served" if supplied > EPSILON else "rejected")
-        self._record(firm, need, supplied, status)
-        return supplied
+        return need - remaining
 
     def take(self, firm: Firm, offer: Offer, year: int) -> None:
         """Book a lender's position (and its facility) in the firm."""
@@ -309,13 +328,14 @@ class BundleRun:
         lgd = provider.resolved_lgd
         facility = self.facilities[offer.facility] if offer.facility is not None else None
         own = offer.amount
-        if facility is not None and facility.kind is FacilityKind.concessional:
+        if offer.facility is not None and facility is not None \
+                and facility.kind is FacilityKind.concessional:
             assert facility.share is not None and facility.rate is not None
             line = offer.amount * facility.share
             own = offer.amount - line
             funder = self._index[facility.provider]
-            draw(self.facility_budgets[offer.facility], line)  # type: ignore[index]
-            self.ledgers.committed[offer.facility, year] += line  # type: ignore[index]
+            draw(self.facility_budgets[offer.facility], line)
+            self.ledgers.committed[offer.facility, year] += line
             self.ledgers.lent[funder, year] += line
             self.ledgers.facility_lent[funder, year] += line
             self.ledgers.lent_cell[(funder, STAGE_ORDER.index(firm.stage),
@@ -327,11 +347,11 @@ class BundleRun:
         position = Position(offer.provider, own, 0.0 if grant else provider.rate, lgd, grant=grant)
         if grant:
             self.ledgers.granted[offer.provider, year] += own
-        if facility is not None and facility.kind is not FacilityKind.concessional:
-            use = own * (min(facility.rate * lgd, facility.cap)  # type: ignore[operator]
-                         if facility.kind is FacilityKind.guarantee else facility.share)
-            draw(self.facility_budgets[offer.facility], use)  # type: ignore[index]
-            self.ledgers.committed[offer.facility, year] += use  # type: ignore[index]
+        if offer.facility is not None and facility is not None \
+                and facility.kind is not FacilityKind.concessional:
+            use = own * facility_use_per_unit(facility, lgd)
+            draw(self.facility_budgets[offer.facility], use)
+            self.ledgers.committed[offer.facility, year] += use
             position.facility = offer.facility
             position.facility_amount = use
         draw(self.budgets[offer.provider], own)
@@ -344,10 +364,7 @@ class BundleRun:
         self.ledgers.smallest_position[offer.provider] = min(
             self.ledgers.smallest_position[offer.provider], offer.amount)
 
-    def _record(self, firm: Firm, need: float, supplied: float, status: str) -> None:
-        cell = (self.year, STAGE_ORDER.index(firm.stage), ISSUES.index(firm.issue))
-        self.ledgers.demand[cell] += need
-        self.ledgers.supplied[cell] += supplied
+    def _count(self, status: str, cell: tuple[int, int, int]) -> None:
         self.ledgers.status[(STATUS.index(status), *cell)] += 1
 
     # -- money flowing back ------------------------------------------------------------

@@ -13,7 +13,23 @@ import typing
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from finmodel.scenario.model import Guarantee, Provider, Scenario, Segment, Tranche, Vehicle
+from finmodel.scenario.model import (
+    Facility,
+    Guarantee,
+    Need,
+    Pipeline,
+    Provider,
+    Region,
+    Scenario,
+    Segment,
+    Shock,
+    Simulation,
+    StageTerms,
+    Support,
+    Ticket,
+    Tranche,
+    Vehicle,
+)
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("Top level", Scenario),
@@ -22,6 +38,15 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("`vehicles[].pool[]`", Segment),
     ("`vehicles[].tranches[]`", Tranche),
     ("`vehicles[].guarantees[]`", Guarantee),
+    ("`providers[].ticket` (bundle)", Ticket),
+    ("`providers[].support` (bundle)", Support),
+    ("`region` (bundle)", Region),
+    ("`simulation` (bundle)", Simulation),
+    ("`pipeline` (bundle)", Pipeline),
+    ("`pipeline.stages.<stage>` (bundle)", StageTerms),
+    ("`pipeline.stages.<stage>.need` (bundle)", Need),
+    ("`facilities[]` (bundle)", Facility),
+    ("`shocks[]` (bundle)", Shock),
 ]
 
 
@@ -32,6 +57,11 @@ def _type_name(annotation: object) -> str:
         return " or ".join(_type_name(a) for a in args) + " (optional)"
     if origin is list:
         return f"list of {_type_name(typing.get_args(annotation)[0])}"
+    if origin is dict:
+        key, value = typing.get_args(annotation)
+        return f"map of {_type_name(key)} to {_type_name(value)}"
+    if origin is typing.Literal:
+        return " \\| ".join(f"`{a}`" for a in typing.get_args(annotation))
     if origin is typing.Annotated:
         return _type_name(typing.get_args(annotation)[0])
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
