@@ -28,8 +28,9 @@ lint: setup
 
 bench: setup
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python benchmarks/bench_exact_vs_financepy.py
-	$(BIN)/python benchmarks/bench_monte_carlo_floor.py
+	$(BIN)/python -m benchmarks.bench_exact_vs_financepy
+	$(BIN)/python -m benchmarks.bench_monte_carlo_floor
+	$(BIN)/python -m benchmarks.bench_bundle
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache *.egg-info

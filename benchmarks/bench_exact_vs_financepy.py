@@ -11,7 +11,7 @@ finmodel's at its default of 96 nodes, and time both.
 Two pools of 1,000 loans: 25 segments of 40 identical loans (how scenario files describe
 pools), and 1,000 distinct loans (segments of one loan, the worst case for finmodel).
 
-Run: ``pip install -e '.[bench]' && python benchmarks/bench_exact_vs_financepy.py``
+Run: ``pip install -e '.[bench]' && python -m benchmarks.bench_exact_vs_financepy``
 """
 
 from __future__ import annotations

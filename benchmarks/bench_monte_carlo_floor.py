@@ -8,7 +8,7 @@ with nothing computed around them. Also shown: the whole vehicle run (engine, wa
 and every tranche figure) and, for context, the floor of the textbook per-loan
 simulation (one normal per loan per path).
 
-Run: ``python benchmarks/bench_monte_carlo_floor.py``
+Run: ``python -m benchmarks.bench_monte_carlo_floor``
 """
 
 from __future__ import annotations

@@ -90,3 +90,21 @@ def test_console_script_exit_code_for_bad_option() -> None:
     done = subprocess.run([sys.executable, "-m", "finmodel", "run"], capture_output=True,
                           text=True, check=False)
     assert done.returncode == 2
+
+
+def test_close_gap_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "designs.csv"
+    code = main(["close-gap", str(ROOT / "scenarios" / "bundle_transition_bank.yaml"),
+                 "--share", "0.2", "--stage", "middle", "--replications", "3", "--out", str(out)])
+    assert code == 0
+    table = pd.read_csv(out)
+    assert table["feasible"].iloc[0] and table["gap_closed"].iloc[0] >= 0.2
+    assert "design" in capsys.readouterr().out
+
+
+def test_close_gap_bad_options_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(ROOT / "scenarios" / "bundle_transition_bank.yaml")
+    assert main(["close-gap", path, "--share", "1.5"]) == 2
+    assert main(["close-gap", path, "--share", "0.5", "--issue", "weather"]) == 2
+    assert main(["close-gap", str(DEFAULT), "--share", "0.5"]) == 2
+    assert "no bundle" in capsys.readouterr().err

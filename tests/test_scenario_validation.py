@@ -165,3 +165,12 @@ def test_readme_example_scenario_is_valid() -> None:
     block = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
     scenario = parse_scenario(block, "README.md")
     assert scenario.vehicles[0].guarantees[0].fee == 0.005
+
+
+def test_readme_bundle_example_is_valid() -> None:
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```yaml\n")[2].split("```", 1)[0]
+    scenario = parse_scenario("name: readme\nseed: 1\n" + block, "README.md")
+    assert scenario.has_bundle and len(scenario.facilities) == 3

@@ -124,6 +124,8 @@ class Ledgers:
         self.funded_next = np.zeros(len(STAGE_ORDER))
         self.defaults = np.zeros((len(STAGE_ORDER), len(ISSUES)))
         self.exits = 0.0
+        self.firms = 0  # firms that arrived
+        self.firm_years = 0  # yearly steps taken by firms
 
 
 def draw(container: simpy.Container, amount: float) -> None:
@@ -217,6 +219,7 @@ class BundleRun:
                         self._firms += 1
                         firm = Firm(self._firms, stage, issue)
                         self._alive[firm.number] = firm
+                        self.ledgers.firms += 1
                         self.env.process(self.firm_life(firm))
             yield self.env.timeout(1)
 
@@ -253,6 +256,7 @@ class BundleRun:
             while True:
                 yield self.env.timeout(1)
                 years_in_stage += 1
+                self.ledgers.firm_years += 1
                 pd_factor, graduation_factor = self.support(firm)
                 pd = min(terms.annual_pd * firm.pd_multiplier * pd_factor, 1.0)
                 if self.uniform() < pd:
