@@ -20,6 +20,7 @@ the order it is applied to one request for money:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from finmodel.scenario.model import Facility, Provider
@@ -85,7 +86,7 @@ class Offer:
 
 def lender_offer(provider_index: int, provider: Provider, remaining: float, budget_left: float,
                  pd: float, facilities: list[Facility], facility_candidates: list[int],
-                 facility_budget_left: list[float]) -> Offer | None:
+                 facility_budget_left: Sequence[float]) -> Offer | None:
     """The offer of one lender for the rest of a firm's need, or None when it declines.
 
     When a facility is needed and its budget cannot cover the whole amount, the amount is

@@ -28,6 +28,7 @@ budgets are programme limits that commitments use up (they do not revolve).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
@@ -128,6 +129,19 @@ class Ledgers:
         self.firm_years = 0  # yearly steps taken by firms
 
 
+class Levels(Sequence[float]):
+    """What is left in each budget, read when asked (a live view, not a copy)."""
+
+    def __init__(self, containers: list[simpy.Container]) -> None:
+        self._containers = containers
+
+    def __getitem__(self, index: int) -> float:  # type: ignore[override]
+        return float(self._containers[index].level)
+
+    def __len__(self) -> int:
+        return len(self._containers)
+
+
 def draw(container: simpy.Container, amount: float) -> None:
     """Take ``amount`` (at most the level) from a budget at once; never leaves a pending get."""
     amount = min(amount, container.level)
@@ -163,6 +177,7 @@ class BundleRun:
         self._facility_candidates: dict[tuple[Stage, Issue], list[int]] = {}
         self._index = {p.id: i for i, p in enumerate(self.providers)}
         self._alive: dict[int, Firm] = {}
+        self._facility_levels = Levels(self.facility_budgets)
 
     # -- random numbers --------------------------------------------------------------
     def uniform(self) -> float:
@@ -316,10 +331,12 @@ class BundleRun:
         for i in self._lenders[key]:
             if remaining <= EPSILON:
                 break
-            provider = self.providers[i]
-            offer = lender_offer(i, provider, remaining, self.budgets[i].level, pd,
+            budget_left = self.budgets[i].level
+            if budget_left <= EPSILON:
+                continue  # spent for this year
+            offer = lender_offer(i, self.providers[i], remaining, budget_left, pd,
                                  self.facilities, self._facility_candidates[key],
-                                 [c.level for c in self.facility_budgets])
+                                 self._facility_levels)
             if offer is None:
                 continue
             self.take(firm, offer, year)
