@@ -53,7 +53,9 @@ def _parser() -> argparse.ArgumentParser:
                          description="Run every vehicle of a scenario, and its bundle if it "
                          "has one. With --out, write the tables as CSV into DIR (each "
                          "atomically): tranches, vehicles, guarantees, loss_distribution; "
-                         "gaps, handoffs, providers, facilities, coverage, bundle_summary.")
+                         "gaps, handoffs, providers, facilities, coverage, bundle_summary; "
+                         "portfolios, case_map, portfolio_stages, impact, spillover, "
+                         "frontier, kpis, collective_impact, logic_holes, candidates.")
     run.add_argument("file", metavar="FILE")
     run.add_argument("--out", metavar="DIR", help="folder for the result tables")
     run.add_argument("--engine", choices=["exact", "monte_carlo", "lhp"],
@@ -154,6 +156,21 @@ def _print_summary(results) -> None:  # type: ignore[no-untyped-def]
             if len(holes):
                 cells = ", ".join(f"{r.stage}/{r.issue}" for r in holes.itertuples())
                 print(f"coverage holes where firms arrive (no provider can lend): {cells}")
+        if results.portfolios is not None:
+            p = results.portfolios
+            cols = ["portfolio", "status", "firms", "money", "public_money", "total_cost",
+                    "expected_loss", "loss_p99", "hhi_issue", "core_impact",
+                    "spillover_impact", "impact_per_money", "impact_per_public_money"]
+            print("\nportfolios (same candidates, budget and limits):")
+            print(p.summary[cols].to_string(index=False))
+            holes = p.holes[p.holes["status"].str.startswith("hole")]
+            if len(holes):
+                print("logic-model holes no firm or support covers: "
+                      + ", ".join(holes["node"]))
+            final = p.kpis.sort_values("year").groupby(["portfolio", "kpi"]).tail(1)
+            print("\nKPIs in the last year:")
+            print(final[["portfolio", "kpi", "unit", "target", "value", "attainment", "trend"]]
+                  .to_string(index=False))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

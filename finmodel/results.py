@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from finmodel.bundle import BundleResults
+from finmodel.impact.results import PortfolioResults
 from finmodel.engine.distribution import LossDistribution
 from finmodel.io import write_table_atomic
 from finmodel.scenario.model import Scenario
@@ -23,6 +24,8 @@ class RunResults:
         vehicles: one row per vehicle.
         guarantees: one row per vehicle and guarantee.
         loss_distributions: each vehicle's pool loss distribution, by vehicle id.
+        bundle: the bundle simulation's tables (``gaps``, ``handoffs``, ...), if any.
+        portfolios: the firm-by-firm and core-issue portfolios' tables, if any.
     """
 
     scenario: Scenario
@@ -31,6 +34,7 @@ class RunResults:
     guarantees: pd.DataFrame
     loss_distributions: dict[str, LossDistribution] = field(default_factory=dict)
     bundle: BundleResults | None = None
+    portfolios: PortfolioResults | None = None
 
     def _bundle_table(self, name: str) -> pd.DataFrame:
         return getattr(self.bundle, name) if self.bundle is not None else pd.DataFrame()
@@ -82,6 +86,8 @@ class RunResults:
             "gaps": self.gaps, "handoffs": self.handoffs, "providers": self.providers,
             "facilities": self.facilities, "coverage": self.coverage,
             "bundle_summary": self.bundle_summary}
+        if self.portfolios is not None:
+            bundle = bundle | self.portfolios.tables()
         if not self.scenario.vehicles:
             return bundle
         return bundle | {

@@ -6,6 +6,7 @@ import pandas as pd
 
 from finmodel.bundle import simulate_bundle
 from finmodel.engine import loss_distribution
+from finmodel.impact.results import build_portfolios
 from finmodel.engine.pool import Pool
 from finmodel.results import RunResults
 from finmodel.scenario.model import Scenario
@@ -25,14 +26,15 @@ GUARANTEE_COLUMNS = ["vehicle", "provider", "sector", "covers", "rate", "cap", "
 
 
 def run(scenario: Scenario) -> RunResults:
-    """Run every vehicle of ``scenario``, and its bundle when it has one.
+    """Run every vehicle of ``scenario``, its bundle and its portfolios when it has them.
 
     Args:
         scenario: a validated scenario (see :func:`finmodel.load_scenario`).
 
     Returns:
         The results; ``results.tranches`` has one row per vehicle and tranche;
-        ``results.gaps``, ``.handoffs``, ``.providers``, ``.coverage`` the bundle's tables.
+        ``results.gaps``, ``.handoffs``, ``.providers``, ``.coverage`` the bundle's tables;
+        ``results.portfolios`` the two portfolios compared.
     """
     tranches: list[dict[str, object]] = []
     vehicles: list[dict[str, object]] = []
@@ -51,6 +53,7 @@ def run(scenario: Scenario) -> RunResults:
         distributions[vehicle.id] = dist
     return RunResults(
         bundle=simulate_bundle(scenario) if scenario.has_bundle else None,
+        portfolios=build_portfolios(scenario) if scenario.portfolio is not None else None,
         scenario=scenario,
         tranches=pd.DataFrame(tranches, columns=TRANCHE_COLUMNS),
         vehicles=pd.DataFrame(vehicles),

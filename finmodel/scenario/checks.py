@@ -131,6 +131,126 @@ def check_bundle(scenario: Scenario) -> Iterator[Finding]:
                    f"year {shock.year} is after the last simulated year ({scenario.simulation.years})")
 
 
+def _cycle(links: list[tuple[str, str]]) -> list[str] | None:
+    """A cycle in a directed graph given by its edges, or None."""
+    graph: dict[str, list[str]] = {}
+    for a, b in links:
+        graph.setdefault(a, []).append(b)
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in graph.get(node, []):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt):], nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in list(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def check_impact(scenario: Scenario) -> Iterator[Finding]:
+    """Problems in the impact sections: indicators, logic model, KPIs, portfolio brief."""
+    from finmodel.impact.catalogue import catalogue, shipped_catalogue
+
+    shipped = shipped_catalogue()
+    for index, spec in enumerate(scenario.indicators):
+        known = shipped.get(spec.id)
+        if known is not None and known.unit != spec.unit:
+            yield (("indicators", index, "unit"),
+                   f"indicator {spec.id!r} is in {known.unit!r} in the catalogue, not {spec.unit!r}")
+    for index, iid in _duplicates([i.id for i in scenario.indicators]):
+        yield ("indicators", index, "id"), f"duplicate indicator id {iid!r}"
+    indicators = catalogue(scenario)
+
+    def unknown(iid: str) -> str:
+        return f"unknown indicator {iid!r} (not in the catalogue or `indicators`)"
+
+    needs_region = scenario.logic_model is not None or scenario.portfolio is not None
+    if needs_region and scenario.region is None:
+        yield ("region",), "a logic model or portfolio needs `region` with its core_issue"
+    model = scenario.logic_model
+    node_ids: set[str] = set()
+    if model is not None:
+        base = ("logic_model",)
+        node_ids = {n.id for n in model.nodes}
+        for index, nid in _duplicates([n.id for n in model.nodes]):
+            yield (*base, "nodes", index, "id"), f"duplicate node id {nid!r}"
+        if not any(n.level == "impact" for n in model.nodes):
+            yield (*base, "nodes"), "the logic model needs a node with level: impact"
+        for index, node in enumerate(model.nodes):
+            for k, iid in enumerate(node.indicators):
+                if iid not in indicators:
+                    yield (*base, "nodes", index, "indicators", k), unknown(iid)
+            for iid, value in node.scale.items():
+                if iid not in node.indicators:
+                    yield (*base, "nodes", index, "scale", iid), (
+                        f"scale given for {iid!r}, which is not one of this node's indicators")
+                if value <= 0:
+                    yield (*base, "nodes", index, "scale", iid), f"scale must be > 0 (got {value})"
+        for index, link in enumerate(model.links):
+            for key, nid in (("from", link.source), ("to", link.target)):
+                if nid not in node_ids:
+                    yield (*base, "links", index, key), f"unknown node {nid!r}"
+        cycle = _cycle([(link.source, link.target) for link in model.links])
+        if cycle:
+            yield (*base, "links"), f"the logic model has a cycle: {' -> '.join(cycle)}"
+        for issue, weight in model.spillover.items():
+            if not 0.0 <= weight <= 1.0:
+                yield (*base, "spillover", issue.value), f"weight must be in [0, 1] (got {weight})"
+    for index, kpi in enumerate(scenario.kpis):
+        if kpi.indicator not in indicators:
+            yield ("kpis", index, "indicator"), unknown(kpi.indicator)
+        elif kpi.unit is not None and kpi.unit != indicators[kpi.indicator].unit:
+            yield ("kpis", index, "unit"), (
+                f"{kpi.indicator!r} is measured in {indicators[kpi.indicator].unit!r}, "
+                f"not {kpi.unit!r}")
+    brief = scenario.portfolio
+    if brief is None:
+        return
+    if scenario.pipeline is None:
+        yield ("portfolio",), "a portfolio draws its candidates from `pipeline`, which is missing"
+    if model is None:
+        yield ("portfolio",), "a portfolio is judged against `logic_model`, which is missing"
+    for iid, value in brief.impact_scales.items():
+        if iid not in indicators:
+            yield ("portfolio", "impact_scales", iid), unknown(iid)
+        elif value <= 0:
+            yield ("portfolio", "impact_scales", iid), f"scale must be > 0 (got {value})"
+    for index, c in enumerate(brief.contributions):
+        path = ("portfolio", "contributions", index)
+        if c.indicator not in indicators:
+            yield (*path, "indicator"), unknown(c.indicator)
+        elif c.unit is not None and c.unit != indicators[c.indicator].unit:
+            yield (*path, "unit"), (f"{c.indicator!r} is measured in "
+                                    f"{indicators[c.indicator].unit!r}, not {c.unit!r}")
+    for index, option in enumerate(brief.support_options):
+        path = ("portfolio", "support_options", index)
+        if model is not None and option.node not in node_ids:
+            yield (*path, "node"), f"unknown node {option.node!r}"
+        if option.indicator not in indicators:
+            yield (*path, "indicator"), unknown(option.indicator)
+        elif option.unit is not None and option.unit != indicators[option.indicator].unit:
+            yield (*path, "unit"), (f"{option.indicator!r} is measured in "
+                                    f"{indicators[option.indicator].unit!r}, not {option.unit!r}")
+    for instrument, share in brief.public_share.items():
+        if not 0.0 <= share <= 1.0:
+            yield (("portfolio", "public_share", instrument.value),
+                   f"share must be in [0, 1] (got {share})")
+
+
 def check_scenario(scenario: Scenario) -> list[Finding]:
     """Every cross-field problem of a scenario (empty when it is consistent)."""
     findings: list[Finding] = []
@@ -142,4 +262,5 @@ def check_scenario(scenario: Scenario) -> list[Finding]:
     for index, vehicle in enumerate(scenario.vehicles):
         findings.extend(check_vehicle(vehicle, ("vehicles", index), provider_ids))
     findings.extend(check_bundle(scenario))
+    findings.extend(check_impact(scenario))
     return findings

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from finmodel.scenario.impact_model import KPI, IndicatorSpec, LogicModel, PortfolioSpec
 from finmodel.vocabulary import (
     DEFAULT_LGD,
     DEFAULT_SECTOR,
@@ -304,6 +305,13 @@ class Scenario(Strict):
     shocks: list[Shock] = Field(default_factory=list, description="bundle: policy shocks")
     coordination_cost: float = Field(default=0.0, ge=0.0,
                                      description="bundle: yearly cost of the backbone organisation")
+    indicators: list[IndicatorSpec] = Field(default_factory=list,
+                                            description="impact: indicators added to the catalogue")
+    logic_model: LogicModel | None = Field(default=None,
+                                           description="impact: logic model of the core issue")
+    kpis: list[KPI] = Field(default_factory=list, description="impact: the region's KPIs")
+    portfolio: PortfolioSpec | None = Field(default=None,
+                                            description="impact: brief for the two portfolios")
 
     @property
     def has_bundle(self) -> bool:

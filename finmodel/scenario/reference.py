@@ -13,6 +13,16 @@ import typing
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from finmodel.scenario.impact_model import (
+    KPI,
+    Contribution,
+    IndicatorSpec,
+    LogicLink,
+    LogicModel,
+    LogicNode,
+    PortfolioSpec,
+    SupportOption,
+)
 from finmodel.scenario.model import (
     Facility,
     Guarantee,
@@ -47,6 +57,14 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("`pipeline.stages.<stage>.need` (bundle)", Need),
     ("`facilities[]` (bundle)", Facility),
     ("`shocks[]` (bundle)", Shock),
+    ("`indicators[]` (impact)", IndicatorSpec),
+    ("`logic_model` (impact)", LogicModel),
+    ("`logic_model.nodes[]` (impact)", LogicNode),
+    ("`logic_model.links[]` (impact)", LogicLink),
+    ("`kpis[]` (impact)", KPI),
+    ("`portfolio` (impact)", PortfolioSpec),
+    ("`portfolio.contributions[]` (impact)", Contribution),
+    ("`portfolio.support_options[]` (impact)", SupportOption),
 ]
 
 
@@ -111,6 +129,7 @@ def reference_markdown() -> str:
                   "| key | type | default | limits | meaning |",
                   "| --- | --- | --- | --- | --- |"]
         for name, field in model.model_fields.items():
+            name = field.alias or name
             lines.append(f"| `{name}` | {_type_name(field.annotation)} | {_default(field)} | "
                          f"{_constraints(field)} | {field.description or ''} |")
         lines.append("")
