@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from finmodel.bundle import BundleResults
-from finmodel.impact.results import PortfolioResults
 from finmodel.engine.distribution import LossDistribution
+from finmodel.impact.results import PortfolioResults
 from finmodel.io import write_table_atomic
 from finmodel.scenario.model import Scenario
 

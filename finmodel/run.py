@@ -6,8 +6,8 @@ import pandas as pd
 
 from finmodel.bundle import simulate_bundle
 from finmodel.engine import loss_distribution
-from finmodel.impact.results import build_portfolios
 from finmodel.engine.pool import Pool
+from finmodel.impact.results import build_portfolios
 from finmodel.results import RunResults
 from finmodel.scenario.model import Scenario
 from finmodel.seeding import stream

@@ -4,8 +4,9 @@ A node's weight is the progress at the impact node that one unit of progress at 
 produces: 1 at an impact node, and the sum over its outgoing links of link weight x the
 weight of the node it leads to (the model is acyclic, validated on load). A unit of
 progress on an indicator is its ``scale``: the node's own scale, else the KPI's
-target - baseline, else the portfolio's ``impact_scales``, else 1 of its unit. An indicator's core value per unit is then the
-sum, over the nodes it measures, of node weight / scale.
+target - baseline, else the portfolio's ``impact_scales``, else 1 of its unit. An
+indicator's core value per unit is then the sum, over the nodes it measures, of node
+weight / scale.
 """
 
 from __future__ import annotations

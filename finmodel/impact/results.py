@@ -284,7 +284,8 @@ def build_portfolios(scenario: Scenario) -> PortfolioResults:
                       "firms": int(sel.firms.sum()), "status": sel.status,
                       "mip_gap": sel.mip_gap} for limit, sel in points]
     holes = holes_table(c, scenario, support, selections[1])
-    totals = {row["portfolio"]: float(row["total_cost"]) for row in summary}  # type: ignore[arg-type]
+    totals = {str(row["portfolio"]): float(row["total_cost"])  # type: ignore[arg-type]
+              for row in summary}
     candidates = frame.assign(pd_horizon=c.pd, expected_loss=c.expected_loss, core=c.core,
                               own_impact=c.own, firm_by_firm=selections[0].firms,
                               core_issue=selections[1].firms)
