@@ -31,6 +31,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.bench_exact_vs_financepy
 	$(BIN)/python -m benchmarks.bench_monte_carlo_floor
 	$(BIN)/python -m benchmarks.bench_bundle
+	$(BIN)/python -m benchmarks.bench_portfolios
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache *.egg-info

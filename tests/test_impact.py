@@ -281,3 +281,19 @@ def test_portfolio_needs_a_logic_model_and_pipeline() -> None:
     message = refuse(data)
     assert "portfolio: a portfolio is judged against `logic_model`" in message
     assert "portfolio: a portfolio draws its candidates from `pipeline`" in message
+
+
+def test_catalogue_document_is_up_to_date() -> None:
+    from finmodel.impact.catalogue import catalogue_markdown
+
+    assert (ROOT / "docs" / "indicators.md").read_text(encoding="utf-8") == catalogue_markdown(), (
+        "regenerate: python -m finmodel.docs")
+
+
+def test_readme_impact_example_is_valid() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```yaml\n")[3].split("```", 1)[0]
+    pipeline = yaml.safe_dump({"pipeline": raw()["pipeline"], "simulation": raw()["simulation"]})
+    scenario = parse_scenario("name: readme\nseed: 1\nproviders: [{id: x, type: municipality}]\n"
+                              + pipeline + block, "README.md")
+    assert scenario.portfolio is not None and scenario.logic_model is not None

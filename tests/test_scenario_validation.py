@@ -155,7 +155,7 @@ def test_key_reference_is_up_to_date() -> None:
 
     committed = (ROOT / "docs" / "scenario-format.md").read_text(encoding="utf-8")
     assert committed == reference_markdown(), (
-        "regenerate: python -m finmodel.scenario.reference > docs/scenario-format.md")
+        "regenerate: python -m finmodel.docs")
 
 
 def test_readme_example_scenario_is_valid() -> None:

@@ -122,29 +122,37 @@ def core_issue(candidates: Candidates, brief: PortfolioSpec, support: SupportVal
     return Selection("core_issue", x[:n], x[n:], float(-result.fun), budget, status, gap)
 
 
-def greedy_core(candidates: Candidates, brief: PortfolioSpec, budget: float) -> Selection:
-    """Baseline for the benchmark: best core value per unit of money first, within limits."""
-    money = candidates.money
-    order = np.argsort(-(candidates.core / money), kind="stable")
+def greedy_core(candidates: Candidates, brief: PortfolioSpec, budget: float,
+                support: SupportValues | None = None) -> Selection:
+    """Baseline for the benchmark: firms and support options taken best core value per unit
+    of money first, skipping any that would break a limit."""
+    support = support or SupportValues.empty()
+    n = len(candidates)
+    money = np.concatenate([candidates.money, support.cost])
+    value = np.concatenate([candidates.core, support.core])
+    el = np.concatenate([candidates.expected_loss, np.zeros(support.cost.shape[0])])
     issues, index = _issue_index(candidates)
     per_issue = np.zeros(len(issues))
     cap = brief.max_share_per_issue * brief.budget
-    spent = loss = 0.0
-    chosen = np.zeros(len(candidates), dtype=bool)
-    el = candidates.expected_loss
-    for f in order:
-        if candidates.core[f] <= 0:
+    spent = firm_money = loss = 0.0
+    chosen = np.zeros(money.shape[0], dtype=bool)
+    for k in np.argsort(-(value / money), kind="stable"):
+        if value[k] <= 0:
             break
-        if spent + money[f] > budget + 1e-9 or per_issue[index[f]] + money[f] > cap + 1e-9:
+        if spent + money[k] > budget + 1e-9:
             continue
-        if loss + el[f] > brief.max_expected_loss * (spent + money[f]) + 1e-9:
-            continue
-        chosen[f] = True
-        spent += money[f]
-        loss += el[f]
-        per_issue[index[f]] += money[f]
-    return Selection("greedy", chosen, np.zeros(len(brief.support_options), dtype=bool),
-                     float(candidates.core[chosen].sum()), budget, "greedy")
+        if k < n:
+            if per_issue[index[k]] + money[k] > cap + 1e-9:
+                continue
+            if loss + el[k] > brief.max_expected_loss * (firm_money + money[k]) + 1e-9:
+                continue
+            per_issue[index[k]] += money[k]
+            firm_money += money[k]
+            loss += el[k]
+        chosen[k] = True
+        spent += money[k]
+    return Selection("greedy", chosen[:n], chosen[n:], float(value[chosen].sum()), budget,
+                     "greedy")
 
 
 def frontier_limits(candidates: Candidates, brief: PortfolioSpec) -> FloatArray:

@@ -1,7 +1,7 @@
 """The scenario key reference (docs/scenario-format.md), generated from the models.
 
-Run ``python -m finmodel.scenario.reference > docs/scenario-format.md`` after changing a
-model; a test fails while the committed file is out of date.
+Run ``python -m finmodel.docs`` after changing a model; a test fails while the committed
+file is out of date.
 """
 
 from __future__ import annotations
@@ -119,8 +119,8 @@ def reference_markdown() -> str:
     lines = [
         "# Scenario format: every key",
         "",
-        "Generated from `finmodel/scenario/model.py` by "
-        "`python -m finmodel.scenario.reference`; do not edit by hand.",
+        "Generated from the models in `finmodel/scenario/` by "
+        "`python -m finmodel.docs`; do not edit by hand.",
         "Every amount is in the file's `unit`. Unknown keys are errors.",
         "",
     ]
@@ -134,7 +134,3 @@ def reference_markdown() -> str:
                          f"{_constraints(field)} | {field.description or ''} |")
         lines.append("")
     return "\n".join(lines)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    print(reference_markdown(), end="")
