@@ -31,6 +31,8 @@ examples:
       --target max_expected_loss_pct --value 0.005
   finmodel run scenarios/bundle_policy_shock.yaml --out out/shock
   finmodel close-gap scenarios/bundle_transition_bank.yaml --share 0.3 --stage middle
+  finmodel batch scenarios/ --out out/batch --workers 2
+  finmodel results out/batch --csv out/batch-csv
   finmodel schema > scenario.schema.json
 
 exit codes: 0 ok, 2 invalid scenario or option (nothing written), 1 other failure
@@ -89,6 +91,29 @@ def _parser() -> argparse.ArgumentParser:
     close.add_argument("--replications", type=int, default=40,
                        help="replications per candidate (default 40)")
     close.add_argument("--out", metavar="FILE", help="also write the ranked designs as CSV")
+
+    batch = sub.add_parser(
+        "batch", help="run many scenarios and sweeps into a results store",
+        description="Run every scenario file given (folders are searched for *.yaml), "
+        "expanding `sweep:` blocks into runs, on a process pool or a Dask cluster. Results "
+        "go to DIR as Parquet (manifest.parquet, tables/<kind>.parquet). A bad file or a "
+        "failed run is reported and the others go on; the exit code is 2 if a file was "
+        "invalid, 1 if a run failed.")
+    batch.add_argument("paths", nargs="+", metavar="PATH")
+    batch.add_argument("--out", required=True, metavar="DIR", help="results folder")
+    batch.add_argument("--workers", type=int, default=1, help="parallel workers (default 1)")
+    batch.add_argument("--backend", choices=["local", "dask"], default="local")
+    batch.add_argument("--scheduler", metavar="ADDR",
+                       help="dask scheduler address, e.g. tcp://10.0.0.5:8786 "
+                       "(default: a local cluster)")
+    batch.add_argument("--resume", action="store_true",
+                       help="skip runs already complete in DIR (same scenario and version)")
+
+    results_cmd = sub.add_parser("results", help="summarise a batch results folder",
+                                 description="Print a batch's runs, failures and tables; "
+                                 "with --csv, export every table as CSV.")
+    results_cmd.add_argument("folder", metavar="DIR")
+    results_cmd.add_argument("--csv", metavar="OUTDIR", help="write each table as CSV here")
 
     schema = sub.add_parser("schema", help="print the JSON schema of the scenario format")
     schema.add_argument("--out", metavar="FILE", help="write it to FILE instead")
@@ -249,6 +274,67 @@ def _cmd_close_gap(args: argparse.Namespace) -> int:
     return EXIT_OK if bool(table["feasible"].any()) else EXIT_FAILED
 
 
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from finmodel.batch.runner import run_batch
+
+    if args.workers < 1:
+        print("--workers must be >= 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.scheduler and args.backend != "dask":
+        print("--scheduler needs --backend dask", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        print(f"no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    report = run_batch(args.paths, args.out, workers=args.workers, backend=args.backend,
+                       scheduler=args.scheduler, resume=args.resume)
+    print(f"{len(report.records)} run(s) in {report.seconds:.1f} s: {report.count('ok')} ok, "
+          f"{report.count('skipped')} already complete, {report.count('failed')} failed, "
+          f"{report.count('invalid')} invalid file(s); results in {report.out}")
+    failures = report.failures
+    if len(failures):
+        print("\nfailures:", file=sys.stderr)
+        for row in failures.itertuples():
+            print(f"  {row.run_id} ({row.status}): {row.error}", file=sys.stderr)
+    if report.count("invalid"):
+        return EXIT_BAD_INPUT
+    return EXIT_FAILED if report.count("failed") else EXIT_OK
+
+
+def _cmd_results(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from finmodel.batch.store import read_store
+    from finmodel.io import write_table_atomic
+
+    try:
+        manifest, tables = read_store(args.folder)
+    except FileNotFoundError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    counts = manifest["status"].value_counts().to_dict()
+    print(f"{args.folder}: {len(manifest)} run(s): "
+          + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+          + f"; {manifest['seconds'].sum():.1f} s of run time")
+    version = manifest["version_finmodel"].iloc[0] if "version_finmodel" in manifest else "?"
+    print(f"finmodel {version}; sources: {', '.join(sorted(manifest['source'].unique()))}")
+    with pd.option_context("display.width", 200, "display.max_colwidth", 80):
+        bad = manifest[manifest["status"].isin(["failed", "invalid"])]
+        if len(bad):
+            print("\nfailures:")
+            print(bad[["run_id", "status", "error"]].to_string(index=False))
+        print("\ntables:")
+        for kind, table in tables.items():
+            print(f"  {kind:<18} {len(table):7,} rows, {table['run_id'].nunique():5,} runs")
+    if args.csv:
+        for kind, table in tables.items():
+            write_table_atomic(table, Path(args.csv) / f"{kind}.csv")
+        write_table_atomic(manifest, Path(args.csv) / "manifest.csv")
+        print(f"\nwrote CSV files to {args.csv}")
+    return EXIT_OK
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     import json
 
@@ -270,7 +356,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from finmodel.scenario import ScenarioError
 
     handlers = {"validate": _cmd_validate, "run": _cmd_run, "design": _cmd_design,
-                "close-gap": _cmd_close_gap, "schema": _cmd_schema}
+                "close-gap": _cmd_close_gap, "batch": _cmd_batch, "results": _cmd_results,
+                "schema": _cmd_schema}
     try:
         return handlers[args.command](args)
     except ScenarioError as exc:

@@ -3,6 +3,10 @@
 Every engine returns this one shape. The exact and LHP engines give a distribution on
 points with probabilities; Monte Carlo gives equally likely samples (``sampled``), which
 lets the statistics below also report standard errors.
+
+Expectations are plain products summed by numpy, never BLAS (``@``): a multi-threaded
+BLAS adds in an order that depends on its thread count, and a batch must give the same
+bits in every worker process (the engines follow the same rule).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ class LossDistribution:
     def mean(self, values: FloatArray | None = None) -> float:
         """Expectation of ``values`` (one per point; default the pool loss)."""
         v = self.loss if values is None else values
-        return float(self.prob @ v)
+        return float(np.sum(self.prob * v))
 
     def standard_error(self, values: FloatArray | None = None) -> float:
         """Monte Carlo standard error of the mean of ``values``; NaN for non-sampled."""
@@ -57,7 +61,8 @@ class LossDistribution:
         above = v > var
         tail_mass = float(self.prob[above].sum())
         at_var = (1.0 - q) - tail_mass
-        return float((self.prob[above] @ v[above] + max(at_var, 0.0) * var) / (1.0 - q))
+        tail = float(np.sum(self.prob[above] * v[above]))
+        return float((tail + max(at_var, 0.0) * var) / (1.0 - q))
 
     def probability(self, event: NDArray[np.bool_]) -> float:
         return float(self.prob[event].sum())

@@ -183,8 +183,8 @@ def support_windows(count: IntArray, units: FloatArray, p: FloatArray, top: int,
     P(|L - mean| >= t) <= 2 exp(-t^2 / (2 (var + max t / 3))).
     """
     bound = float(np.ceil(units.max()))
-    mean = p @ (count * units)
-    var = (p * (1.0 - p)) @ (count * np.ceil(units) ** 2)
+    mean = (p * (count * units)[None, :]).sum(axis=1)
+    var = (p * (1.0 - p) * (count * np.ceil(units) ** 2)[None, :]).sum(axis=1)
     c = 2.0 * np.log(2.0 / tail)
     t = (c * bound / 3.0 + np.sqrt((c * bound / 3.0) ** 2 + 4.0 * c * var)) / 2.0 + bound
     lo = np.clip(np.floor(mean - t), 0, top).astype(np.int64)
@@ -233,7 +233,8 @@ def exact_loss_distribution(pool: Pool, nodes: int = 96, max_points: int = 4096,
         spectrum = _conditional_spectrum(count, whole, frac, p[rows], int(width))
         if width == full:
             # The DFT is linear: integrate over the factor first, then invert once.
-            prob += fft.irfft(weights[rows] @ spectrum, n=int(width))[: top + 1]
+            mixed = (weights[rows, None] * spectrum).sum(axis=0)  # numpy sum: no BLAS
+            prob += fft.irfft(mixed, n=int(width))[: top + 1]
             continue
         folded = fft.irfft(spectrum, n=int(width), axis=1)
         for row, values in zip(rows, folded, strict=True):

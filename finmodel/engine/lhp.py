@@ -22,7 +22,7 @@ def lhp_loss_quantile(pool: Pool, q: FloatArray) -> FloatArray:
     threshold = special.ndtri(pool.pd)
     rho = pool.correlation
     p = special.ndtr((threshold[None, :] - np.sqrt(rho) * z[:, None]) / np.sqrt(1.0 - rho))
-    return np.asarray(p @ (pool.count * pool.loss_per_default))
+    return np.asarray((p * (pool.count * pool.loss_per_default)[None, :]).sum(axis=1))
 
 
 def lhp_loss_distribution(pool: Pool, points: int = 20_000) -> LossDistribution:

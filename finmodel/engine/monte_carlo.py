@@ -59,6 +59,8 @@ def monte_carlo_loss_distribution(
         paths: number of paths.
     """
     defaults = simulate_defaults(pool, rng, paths)
-    loss = defaults @ pool.loss_per_default
+    # Plain products and numpy sums, not BLAS: the same bits in any process (BLAS threads
+    # change the order of additions).
+    loss = (defaults * pool.loss_per_default[None, :]).sum(axis=1)
     prob = np.full(paths, 1.0 / paths)
     return LossDistribution(loss, prob, pool.total_exposure, "monte_carlo", sampled=True)

@@ -115,13 +115,13 @@ def draw_candidates(scenario: Scenario) -> Candidates:
 def core_value(weights: LogicWeights, names: tuple[str, ...], amounts: FloatArray) -> FloatArray:
     """Contribution to the core issue of each row of indicator amounts."""
     w = np.array([weights.core_per_unit.get(n, 0.0) for n in names])
-    return np.asarray(amounts @ w) if len(names) else np.zeros(amounts.shape[0])
+    return (amounts * w[None, :]).sum(axis=1) if len(names) else np.zeros(amounts.shape[0])
 
 
 def own_value(weights: LogicWeights, names: tuple[str, ...], amounts: FloatArray) -> FloatArray:
     """Own impact: every indicator counted at its scale, whatever the issue or logic model."""
     w = np.array([1.0 / weights.scale.get(n, 1.0) for n in names])
-    return np.asarray(amounts @ w) if len(names) else np.zeros(amounts.shape[0])
+    return (amounts * w[None, :]).sum(axis=1) if len(names) else np.zeros(amounts.shape[0])
 
 
 __all__ = ["Candidates", "Indicator", "draw_candidates"]

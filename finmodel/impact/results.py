@@ -147,7 +147,7 @@ def kpi_table(c: Candidates, selections: list[Selection], scenario: Scenario,
             per_year = np.zeros(years)
             if k is not None:
                 alive = c.survival[selection.firms]  # (firms, horizon)
-                per_year[:horizon] = c.yearly[selection.firms, k] @ alive
+                per_year[:horizon] = (c.yearly[selection.firms, k][:, None] * alive).sum(axis=0)
             for option, chosen in zip(brief.support_options, selection.support, strict=True):
                 if chosen and option.indicator == kpi.indicator:
                     per_year[:horizon] += option.amount

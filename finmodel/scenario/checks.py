@@ -263,4 +263,8 @@ def check_scenario(scenario: Scenario) -> list[Finding]:
         findings.extend(check_vehicle(vehicle, ("vehicles", index), provider_ids))
     findings.extend(check_bundle(scenario))
     findings.extend(check_impact(scenario))
+    if scenario.sweep is not None:
+        from finmodel.scenario.paths import sweep_problems
+
+        findings.extend(sweep_problems(scenario, scenario.model_dump(mode="json", by_alias=True)))
     return findings

@@ -68,6 +68,11 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     Raises:
         ScenarioError: listing every problem with file, line and field path.
     """
+    return parse_document(text, file)[0]
+
+
+def parse_document(text: str, file: str = "<scenario>") -> tuple[Scenario, SourceMap]:
+    """Like :func:`parse_scenario`, also returning the map of field lines."""
     data, source = parse_yaml(text, file)
     if not isinstance(data, dict):
         raise ScenarioError([source.problem((), "a scenario must be a mapping of keys to values")])
@@ -78,7 +83,15 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     findings = check_scenario(scenario)
     if findings:
         raise ScenarioError([source.problem(path, msg) for path, msg in findings])
-    return scenario
+    return scenario, source
+
+
+def read_text(path: str | Path) -> str:
+    """A scenario file's text, or a ScenarioError saying why it cannot be read."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(str(path), None, (), f"cannot read file: {exc}")]) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -93,9 +106,4 @@ def load_scenario(path: str | Path) -> Scenario:
     Raises:
         ScenarioError: when the file cannot be read or is not a valid scenario.
     """
-    file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(file, None, (), f"cannot read file: {exc}")]) from None
-    return parse_scenario(text, file)
+    return parse_scenario(read_text(path), str(path))

@@ -9,7 +9,7 @@ Cross-references (provider ids, covered tranches, sizes summing to one) are chec
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -285,6 +285,24 @@ class Shock(Strict):
     budget_multiplier: float = Field(ge=0.0, description="multiplies its budgets from that year")
 
 
+class Sweep(Strict):
+    """Runs of this scenario with fields changed: a grid, and/or a sampled design over ranges.
+
+    Fields are addressed by dotted path; list items by their id, name or segment (or
+    index): ``vehicles.impact_fund.tranches.first_loss.size``. When a tranche size is
+    swept, the top tranche absorbs the change so sizes still sum to 1.
+    """
+
+    grid: dict[str, list[Any]] = Field(default_factory=dict,
+                                       description="path -> values; every combination is run")
+    design: Literal["grid", "random", "latin_hypercube"] = Field(
+        default="grid", description="how points are drawn over `ranges`")
+    ranges: dict[str, list[float]] = Field(default_factory=dict,
+                                           description="path -> [low, high] for random designs")
+    count: int | None = Field(default=None, ge=1, le=100_000,
+                              description="points of a random or latin_hypercube design")
+
+
 class Scenario(Strict):
     """A whole scenario file."""
 
@@ -312,6 +330,7 @@ class Scenario(Strict):
     kpis: list[KPI] = Field(default_factory=list, description="impact: the region's KPIs")
     portfolio: PortfolioSpec | None = Field(default=None,
                                             description="impact: brief for the two portfolios")
+    sweep: Sweep | None = Field(default=None, description="batch: runs with fields changed")
 
     @property
     def has_bundle(self) -> bool:

@@ -36,6 +36,7 @@ from finmodel.scenario.model import (
     Simulation,
     StageTerms,
     Support,
+    Sweep,
     Ticket,
     Tranche,
     Vehicle,
@@ -65,6 +66,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("`portfolio` (impact)", PortfolioSpec),
     ("`portfolio.contributions[]` (impact)", Contribution),
     ("`portfolio.support_options[]` (impact)", SupportOption),
+    ("`sweep` (batch)", Sweep),
 ]
 
 

@@ -31,7 +31,7 @@ def breakeven_pd_multiple(pool: Pool, attach_amount: float) -> float:
     weights = pool.count * pool.loss_per_default
 
     def stressed_loss(m: float) -> float:
-        return float(weights @ np.minimum(pool.pd * m, 1.0)) - attach_amount
+        return float(np.sum(weights * np.minimum(pool.pd * m, 1.0))) - attach_amount
 
     positive = pool.pd > 0
     if not np.any(positive) or stressed_loss(float(1.0 / pool.pd[positive].min())) < 0.0:
@@ -178,7 +178,7 @@ def vehicle_row(dist: LossDistribution, terms: StackTerms, pool: Pool,
         "exposure": terms.exposure,
         "loans": int(pool.count.sum()),
         "horizon_years": horizon,
-        "cumulative_pd": _safe_ratio(float(pool.count @ (pool.exposure * pool.pd)),
+        "cumulative_pd": _safe_ratio(float(np.sum(pool.count * pool.exposure * pool.pd)),
                                      terms.exposure),
         "expected_loss": el,
         "expected_loss_pct": el / terms.exposure,

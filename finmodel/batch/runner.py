@@ -1,0 +1,231 @@
+"""Batch runs: plan runs from files and folders, execute them on a backend, store results.
+
+Workers get each run as its resolved scenario content (plain data), never a path, and
+send back its tables; only this process writes files. Backends: in-process (one
+worker), a local process pool, or a ``dask.distributed`` cluster. Every run's seed is
+fixed when the batch is planned, so the results are the same on any backend, with any
+number of workers, in any order of completion.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, TextIO
+
+import pandas as pd
+
+from finmodel.batch.store import KINDS, RunRecord, Store, package_versions, scenario_hash
+from finmodel.batch.sweep import expand
+from finmodel.scenario.errors import ScenarioError
+from finmodel.scenario.loader import parse_document, read_text
+
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run as it travels to a worker: an id and the resolved scenario content."""
+
+    run_id: str
+    hash: str
+    content: dict[str, Any]
+
+
+@dataclass
+class Outcome:
+    """What a worker sends back."""
+
+    run_id: str
+    hash: str
+    status: str
+    error: str = ""
+    seconds: float = 0.0
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def execute(task: Task) -> Outcome:
+    """Run one scenario (in a worker); errors become a failed outcome, never an exception."""
+    from finmodel.run import run
+    from finmodel.scenario.model import Scenario
+
+    start = time.perf_counter()
+    try:
+        results = run(Scenario.model_validate(task.content))
+        tables = {kind: table for kind, table in results.tables().items() if kind in KINDS}
+        return Outcome(task.run_id, task.hash, "ok", "", time.perf_counter() - start, tables)
+    except Exception as exc:  # noqa: BLE001 - a bad run must not stop the batch
+        return Outcome(task.run_id, task.hash, "failed", f"{type(exc).__name__}: {exc}",
+                       time.perf_counter() - start)
+
+
+def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The scenario files named, and those found (recursively) in the folders named."""
+    files: list[Path] = []
+    for item in map(Path, paths):
+        if item.is_dir():
+            files += sorted(p for p in item.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+        else:
+            files.append(item)
+    return files
+
+
+def plan(paths: Iterable[str | Path], version: str) -> tuple[list[Task], list[RunRecord]]:
+    """Every run of every file; files that cannot be read or validated become invalid records."""
+    tasks: list[Task] = []
+    records: list[RunRecord] = []
+    used: set[str] = set()
+    for file in scenario_files(paths):
+        stem = file.stem
+        while stem in used:
+            stem = f"{file.parent.name}-{stem}" if not stem.startswith(file.parent.name) \
+                else f"{stem}-dup"
+        used.add(stem)
+        try:
+            scenario, lines = parse_document(read_text(file), str(file))
+            points = expand(scenario, str(file), lines)
+        except ScenarioError as exc:
+            records.append(RunRecord(stem, str(file), 0, "", None, {}, "invalid", str(exc)))
+            continue
+        for point in points:
+            run_id = stem if len(points) == 1 else f"{stem}-{point.index:04d}"
+            content = point.scenario.model_dump(mode="json", by_alias=True)
+            content["sweep"] = None
+            key = scenario_hash(content, version)
+            tasks.append(Task(run_id, key, content))
+            records.append(RunRecord(run_id, str(file), point.index, key,
+                                     point.scenario.seed, point.parameters))
+    return tasks, records
+
+
+class Progress:
+    """A live bar on a terminal, one plain line per run otherwise."""
+
+    def __init__(self, total: int, out: TextIO | None = None) -> None:
+        self.total = total
+        self.out = out or sys.stderr
+        self.tty = self.out.isatty()
+        self.done = 0
+        self.failed = 0
+        self.start = time.perf_counter()
+
+    def update(self, outcome: Outcome) -> None:
+        self.done += 1
+        self.failed += outcome.status != "ok"
+        elapsed = time.perf_counter() - self.start
+        left = elapsed / self.done * (self.total - self.done)
+        if self.tty:
+            width = 30
+            filled = int(width * self.done / max(self.total, 1))
+            self.out.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}"
+                           f" runs, {self.failed} failed, {elapsed:5.1f} s elapsed, "
+                           f"~{left:5.1f} s left ")
+            if self.done == self.total:
+                self.out.write("\n")
+        else:
+            self.out.write(f"run {self.done}/{self.total} {outcome.status} {outcome.run_id} "
+                           f"({outcome.seconds:.2f} s; {self.failed} failed; "
+                           f"{elapsed:.1f} s elapsed, ~{left:.1f} s left)\n")
+        self.out.flush()
+
+
+def _serial(tasks: list[Task]) -> Iterator[Outcome]:
+    for task in tasks:
+        yield execute(task)
+
+
+def _process_pool(tasks: list[Task], workers: int) -> Iterator[Outcome]:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
+        futures = [pool.submit(execute, task) for task in tasks]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _dask(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator[Outcome]:
+    try:
+        from dask.distributed import Client, LocalCluster
+        from dask.distributed import as_completed as dask_completed
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise RuntimeError("the dask backend needs dask[distributed]: pip install "
+                           "'finmodel[dask]'") from exc
+    if scheduler:
+        client = Client(scheduler)
+        cluster = None
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, host="127.0.0.1")
+        client = Client(cluster)
+    try:
+        futures = client.map(execute, tasks, pure=False)
+        for future in dask_completed(futures):
+            yield future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+@dataclass
+class BatchReport:
+    """What a batch did."""
+
+    records: list[RunRecord]
+    out: Path
+    seconds: float
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.records)
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        rows = [{"run_id": r.run_id, "source": r.source, "status": r.status, "error": r.error}
+                for r in self.records if r.status in ("failed", "invalid")]
+        return pd.DataFrame(rows, columns=["run_id", "source", "status", "error"])
+
+
+def run_batch(paths: Iterable[str | Path], out: str | Path, workers: int = 1,
+              backend: str = "local", scheduler: str | None = None, resume: bool = False,
+              progress: Callable[[int], Progress] | None = None) -> BatchReport:
+    """Plan, execute and store a batch.
+
+    Args:
+        paths: scenario files and folders of them.
+        out: the results folder.
+        workers: parallel workers (1 runs in this process on the local backend).
+        backend: ``local`` (process pool) or ``dask``.
+        scheduler: a dask scheduler address; without it a local cluster is started.
+        resume: skip runs already complete in ``out`` (same scenario hash and version).
+        progress: makes the progress reporter for a number of runs (default: stderr).
+    """
+    start = time.perf_counter()
+    versions = package_versions()
+    store = Store(out)
+    tasks, records = plan(paths, versions["finmodel"])
+    by_id = {r.run_id: r for r in records}
+    todo = []
+    for task in tasks:
+        if resume and store.is_complete(task.hash):
+            by_id[task.run_id].status = "skipped"
+        else:
+            todo.append(task)
+    reporter = (progress or Progress)(len(todo))
+    if backend == "dask":
+        outcomes = _dask(todo, workers, scheduler)
+    elif workers > 1 and len(todo) > 1:
+        outcomes = _process_pool(todo, workers)
+    else:
+        outcomes = _serial(todo)
+    for outcome in outcomes:
+        record = by_id[outcome.run_id]
+        record.status, record.error, record.seconds = outcome.status, outcome.error, outcome.seconds
+        if outcome.status == "ok":
+            store.save_run(record, outcome.tables)
+        reporter.update(outcome)
+    store.combine(records)
+    store.write_manifest(records, versions)
+    return BatchReport(records, Path(out), time.perf_counter() - start)

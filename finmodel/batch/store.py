@@ -1,0 +1,148 @@
+"""The results store of a batch: a manifest and one tidy Parquet table per result kind.
+
+Layout of ``OUT``::
+
+    manifest.parquet            one row per run: id, source, index, hash, seed,
+                                parameters, status, error, seconds, versions
+    runs/<hash>/<kind>.parquet  one run's tables, written atomically
+    runs/<hash>/done.json       written last: the run is complete (what --resume checks)
+    tables/<kind>.parquet       every run's rows of a kind, keyed by run_id and the
+                                swept parameters
+    failures.csv                the runs that failed and why
+
+Everything is written to a temporary name and renamed, so a batch killed midway leaves
+no half-written file. Plain pandas reads it all (``pandas.read_parquet``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from finmodel.io import write_text_atomic
+
+#: Result kinds kept in the store (the loss distributions and candidate lists are not).
+KINDS = ("tranches", "vehicles", "guarantees", "gaps", "handoffs", "providers", "facilities",
+         "coverage", "bundle_summary", "portfolios", "case_map", "portfolio_stages", "impact",
+         "spillover", "frontier", "kpis", "collective_impact", "logic_holes")
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of finmodel, Python and the libraries that shape results."""
+    out = {"python": platform.python_version()}
+    for name in ("finmodel", "numpy", "scipy", "pandas", "simpy", "pydantic"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "unknown"
+    return out
+
+
+def scenario_hash(content: dict[str, Any], version: str) -> str:
+    """Key of a run: the resolved scenario's canonical JSON and the finmodel version."""
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{version}\n{text}".encode()).hexdigest()[:24]
+
+
+def write_parquet_atomic(table: pd.DataFrame, path: Path) -> Path:
+    """Write a table as Parquet through a temporary file in the same folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        table.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+@dataclass
+class RunRecord:
+    """One row of the manifest."""
+
+    run_id: str
+    source: str
+    index: int
+    hash: str
+    seed: int | None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    status: str = "pending"  # ok, failed, invalid, skipped (complete from an earlier batch)
+    error: str = ""
+    seconds: float = 0.0
+
+
+class Store:
+    """A batch's output folder."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def run_dir(self, key: str) -> Path:
+        return self.root / "runs" / key
+
+    def is_complete(self, key: str) -> bool:
+        return (self.run_dir(key) / "done.json").exists()
+
+    def save_run(self, record: RunRecord, tables: dict[str, pd.DataFrame]) -> None:
+        """Write one run's tables, then its completion marker (both atomically)."""
+        folder = self.run_dir(record.hash)
+        for kind, table in tables.items():
+            write_parquet_atomic(table, folder / f"{kind}.parquet")
+        write_text_atomic(json.dumps({"run_id": record.run_id, "seconds": record.seconds,
+                                      "kinds": sorted(tables)}), folder / "done.json")
+
+    def combine(self, records: Iterable[RunRecord]) -> dict[str, Path]:
+        """Gather every complete run's tables into ``tables/<kind>.parquet``."""
+        frames: dict[str, list[pd.DataFrame]] = {}
+        records = [r for r in records if r.status in ("ok", "skipped")]
+        params = sorted({k for r in records for k in r.parameters})
+        for record in records:
+            folder = self.run_dir(record.hash)
+            for kind in KINDS:
+                path = folder / f"{kind}.parquet"
+                if not path.exists():
+                    continue
+                table = pd.read_parquet(path)
+                keys = {"run_id": record.run_id, "source": record.source,
+                        **{p: record.parameters.get(p) for p in params}}
+                for position, (column, value) in enumerate(keys.items()):
+                    table.insert(position, column, value)
+                frames.setdefault(kind, []).append(table)
+        written = {}
+        for kind, parts in frames.items():
+            filled = [p for p in parts if len(p)]
+            combined = pd.concat(filled, ignore_index=True) if filled else parts[0]
+            written[kind] = write_parquet_atomic(combined, self.root / "tables" / f"{kind}.parquet")
+        return written
+
+    def write_manifest(self, records: list[RunRecord], versions: dict[str, str]) -> Path:
+        rows = [{**record.__dict__, "parameters": json.dumps(record.parameters, default=str),
+                 **{f"version_{k}": v for k, v in versions.items()}} for record in records]
+        manifest = pd.DataFrame(rows)
+        failures = manifest[manifest["status"].isin(["failed", "invalid"])]
+        write_text_atomic(failures[["run_id", "source", "status", "error"]].to_csv(index=False),
+                          self.root / "failures.csv")
+        return write_parquet_atomic(manifest, self.root / "manifest.parquet")
+
+
+def read_store(root: str | Path) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The manifest and every combined table of a batch folder."""
+    folder = Path(root)
+    manifest_path = folder / "manifest.parquet"
+    if not manifest_path.exists():
+        raise FileNotFoundError(f"{folder} is not a batch results folder (no manifest.parquet)")
+    tables = {p.stem: pd.read_parquet(p) for p in sorted((folder / "tables").glob("*.parquet"))}
+    return pd.read_parquet(manifest_path), tables

@@ -1,0 +1,133 @@
+"""Sweeps: one scenario expanded into many runs with fields changed.
+
+A path such as ``vehicles.impact_fund.tranches.first_loss.size`` walks the scenario's
+data: mapping keys by name, list items by their ``id``, ``name`` or ``segment`` (or by
+index). Every point is validated as a whole scenario before anything runs, and each
+run's seed is derived from the scenario seed and the run's index with
+``numpy.random.SeedSequence.spawn``, so results do not depend on where or in which
+order runs execute.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+from scipy.stats import qmc
+
+from finmodel.scenario.checks import check_scenario
+from finmodel.scenario.errors import Problem, ScenarioError
+from finmodel.scenario.model import Scenario
+from finmodel.scenario.paths import resolve, sweep_problems
+from finmodel.seeding import stream
+
+Path = tuple[str | int, ...]
+
+
+def apply(data: dict[str, Any], changes: dict[Path, Any]) -> dict[str, Any]:
+    """A copy of ``data`` with ``changes`` made (the top tranche absorbs size changes)."""
+    out = copy.deepcopy(data)
+    for path, value in changes.items():
+        node = out
+        for key in path[:-1]:
+            node = node[key]  # type: ignore[index]
+        node[path[-1]] = value  # type: ignore[index]
+    swept_sizes = {p for p in changes if len(p) == 5 and p[0] == "vehicles"
+                   and p[2] == "tranches" and p[4] == "size"}
+    for vehicle in {p[1] for p in swept_sizes}:
+        tranches = out["vehicles"][vehicle]["tranches"]
+        top = len(tranches) - 1
+        if ("vehicles", vehicle, "tranches", top, "size") in swept_sizes or top == 0:
+            continue
+        tranches[top]["size"] = 1.0 - sum(t["size"] for t in tranches[:top])
+    return out
+
+
+@dataclass(frozen=True)
+class Point:
+    """One run of a sweep: its index, the values set, and the scenario to run."""
+
+    index: int
+    parameters: dict[str, Any]
+    scenario: Scenario
+
+
+def run_seeds(seed: int, count: int) -> list[int]:
+    """Seeds of ``count`` runs derived from a scenario seed by SeedSequence.spawn."""
+    children = np.random.SeedSequence(seed).spawn(count)
+    return [int(child.generate_state(1, np.uint64)[0] >> np.uint64(1)) for child in children]
+
+
+def _design(scenario: Scenario, paths: list[str]) -> list[dict[str, float]]:
+    sweep = scenario.sweep
+    assert sweep is not None
+    if not paths:
+        return [{}]
+    count = sweep.count or 0
+    low = np.array([sweep.ranges[p][0] for p in paths])
+    high = np.array([sweep.ranges[p][1] for p in paths])
+    rng = stream(scenario.seed, "sweep")
+    if sweep.design == "latin_hypercube":
+        unit = qmc.LatinHypercube(d=len(paths), seed=rng).random(count)
+    else:
+        unit = rng.random((count, len(paths)))
+    values = qmc.scale(unit, low, high) if np.all(high > low) else low + unit * (high - low)
+    return [dict(zip(paths, map(float, row), strict=True)) for row in values]
+
+
+def expand(scenario: Scenario, file: str = "<scenario>", lines: Any = None) -> list[Point]:
+    """Every run of a scenario: itself when it has no sweep, else each sweep point.
+
+    Args:
+        scenario: the validated scenario.
+        file: the file name for messages.
+        lines: the file's :class:`SourceMap` (for line numbers), if known.
+
+    Raises:
+        ScenarioError: an unknown path, or a value that makes an invalid scenario.
+    """
+    def problem(path: Path, message: str) -> Problem:
+        return lines.problem(path, message) if lines is not None else Problem(
+            file, None, path, message)
+
+    if scenario.sweep is None:
+        return [Point(0, {}, scenario)]
+    data = scenario.model_dump(mode="json", by_alias=True)
+    found = sweep_problems(scenario, data)
+    if found:
+        raise ScenarioError([problem(p, m) for p, m in found])
+    base = {k: v for k, v in data.items() if k != "sweep"}
+    sweep = scenario.sweep
+    grid_paths = list(sweep.grid)
+    range_paths = list(sweep.ranges)
+    concrete = {p: resolve(base, p) for p in grid_paths + range_paths}
+    combos = list(itertools.product(*(sweep.grid[p] for p in grid_paths)))
+    design = _design(scenario, range_paths)
+    points_params = [dict(zip(grid_paths, combo, strict=True)) | sample
+                     for combo in combos for sample in design]
+    seeds = run_seeds(scenario.seed, len(points_params))
+    points, problems = [], []
+    for index, params in enumerate(points_params):
+        changed = apply(base, {concrete[p]: v for p, v in params.items()})
+        changed["seed"] = seeds[index]
+        try:
+            candidate = Scenario.model_validate(changed)
+            findings = check_scenario(candidate)
+        except ValidationError as exc:
+            findings = [(tuple(e["loc"]), str(e["msg"])) for e in exc.errors()]
+        if findings:
+            shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
+            for path, message in findings:
+                where = next((("sweep", "grid" if p in sweep.grid else "ranges", p)
+                              for p in params), ("sweep",))
+                problems.append(problem(where, f"run {index} ({shown}) is invalid: "
+                                        f"{'.'.join(map(str, path))}: {message}"))
+            continue
+        points.append(Point(index, params, candidate))
+    if problems:
+        raise ScenarioError(problems)
+    return points
