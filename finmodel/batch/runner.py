@@ -13,8 +13,9 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -47,10 +48,15 @@ class Outcome:
     error: str = ""
     seconds: float = 0.0
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    saved: bool = False  # the worker already wrote the run into the store
 
 
-def execute(task: Task) -> Outcome:
-    """Run one scenario (in a worker); errors become a failed outcome, never an exception."""
+def execute(task: Task, root: str | None = None) -> Outcome:
+    """Run one scenario (in a worker); errors become a failed outcome, never an exception.
+
+    With ``root`` (workers on this machine), the worker also writes the run into the
+    store itself, so the parent process is not the bottleneck.
+    """
     from finmodel.run import run
     from finmodel.scenario.model import Scenario
 
@@ -58,10 +64,13 @@ def execute(task: Task) -> Outcome:
     try:
         results = run(Scenario.model_validate(task.content))
         tables = {kind: table for kind, table in results.tables().items() if kind in KINDS}
-        return Outcome(task.run_id, task.hash, "ok", "", time.perf_counter() - start, tables)
     except Exception as exc:  # noqa: BLE001 - a bad run must not stop the batch
         return Outcome(task.run_id, task.hash, "failed", f"{type(exc).__name__}: {exc}",
                        time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    if root is not None:
+        Store(root).save_run(task.run_id, task.hash, seconds, tables)
+    return Outcome(task.run_id, task.hash, "ok", "", seconds, tables, saved=root is not None)
 
 
 def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -139,35 +148,43 @@ def _serial(tasks: list[Task]) -> Iterator[Outcome]:
         yield execute(task)
 
 
-def _process_pool(tasks: list[Task], workers: int) -> Iterator[Outcome]:
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
-        futures = [pool.submit(execute, task) for task in tasks]
+def _process_pool(tasks: list[Task], workers: int, root: Path) -> Iterator[Outcome]:
+    # fork where the platform has it: workers start with finmodel already imported
+    # (a fresh interpreter per worker costs about a second of imports each).
+    method = "fork" if "fork" in get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
+        futures = [pool.submit(execute, task, str(root)) for task in tasks]
         for future in as_completed(futures):
             yield future.result()
 
 
-def _dask(tasks: list[Task], workers: int, scheduler: str | None) -> Iterator[Outcome]:
+def _dask(tasks: list[Task], workers: int, scheduler: str | None,
+          root: Path) -> Iterator[Outcome]:
+    """On a cluster given by ``scheduler`` (results come back here to be written), or on
+    a local cluster whose workers share this machine's disk (they write runs themselves)."""
     try:
-        from dask.distributed import Client, LocalCluster
+        import dask
+        from dask.distributed import Client, LocalCluster, Worker
         from dask.distributed import as_completed as dask_completed
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise RuntimeError("the dask backend needs dask[distributed]: pip install "
                            "'finmodel[dask]'") from exc
-    if scheduler:
-        client = Client(scheduler)
-        cluster = None
-    else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, host="127.0.0.1")
-        client = Client(cluster)
-    try:
-        futures = client.map(execute, tasks, pure=False)
+    with ExitStack() as stack:
+        if scheduler:
+            client = stack.enter_context(Client(scheduler))
+        else:
+            # The workers' statistical profiler samples the running task every few ms for
+            # dashboards a batch does not open; nannies and their monitoring compete with
+            # the runs for a small machine's cores. Neither is needed on a local cluster.
+            stack.enter_context(dask.config.set({"distributed.worker.profile.enabled": False}))
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True,
+                dashboard_address=None, host="127.0.0.1", worker_class=Worker))
+            client = stack.enter_context(Client(cluster))
+        shared = None if scheduler else str(root)
+        futures = client.map(execute, tasks, root=shared, pure=False)
         for future in dask_completed(futures):
             yield future.result()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
 
 
 @dataclass
@@ -215,17 +232,20 @@ def run_batch(paths: Iterable[str | Path], out: str | Path, workers: int = 1,
             todo.append(task)
     reporter = (progress or Progress)(len(todo))
     if backend == "dask":
-        outcomes = _dask(todo, workers, scheduler)
+        outcomes = _dask(todo, workers, scheduler, store.root)
     elif workers > 1 and len(todo) > 1:
-        outcomes = _process_pool(todo, workers)
+        outcomes = _process_pool(todo, workers, store.root)
     else:
         outcomes = _serial(todo)
+    done: dict[str, dict[str, pd.DataFrame]] = {}
     for outcome in outcomes:
         record = by_id[outcome.run_id]
         record.status, record.error, record.seconds = outcome.status, outcome.error, outcome.seconds
         if outcome.status == "ok":
-            store.save_run(record, outcome.tables)
+            if not outcome.saved:
+                store.save_run(record.run_id, record.hash, record.seconds, outcome.tables)
+            done[record.run_id] = outcome.tables
         reporter.update(outcome)
-    store.combine(records)
+    store.combine(records, done)
     store.write_manifest(records, versions)
     return BatchReport(records, Path(out), time.perf_counter() - start)

@@ -96,35 +96,50 @@ class Store:
     def is_complete(self, key: str) -> bool:
         return (self.run_dir(key) / "done.json").exists()
 
-    def save_run(self, record: RunRecord, tables: dict[str, pd.DataFrame]) -> None:
+    def save_run(self, run_id: str, key: str, seconds: float,
+                 tables: dict[str, pd.DataFrame]) -> None:
         """Write one run's tables, then its completion marker (both atomically)."""
-        folder = self.run_dir(record.hash)
+        folder = self.run_dir(key)
         for kind, table in tables.items():
             write_parquet_atomic(table, folder / f"{kind}.parquet")
-        write_text_atomic(json.dumps({"run_id": record.run_id, "seconds": record.seconds,
+        write_text_atomic(json.dumps({"run_id": run_id, "seconds": seconds,
                                       "kinds": sorted(tables)}), folder / "done.json")
 
-    def combine(self, records: Iterable[RunRecord]) -> dict[str, Path]:
-        """Gather every complete run's tables into ``tables/<kind>.parquet``."""
+    def load_run(self, key: str) -> dict[str, pd.DataFrame]:
+        """A complete run's tables, read back from its folder."""
+        folder = self.run_dir(key)
+        return {kind: pd.read_parquet(folder / f"{kind}.parquet") for kind in KINDS
+                if (folder / f"{kind}.parquet").exists()}
+
+    def combine(self, records: Iterable[RunRecord],
+                in_memory: dict[str, dict[str, pd.DataFrame]] | None = None) -> dict[str, Path]:
+        """Gather every complete run's tables into ``tables/<kind>.parquet``.
+
+        ``in_memory`` holds the tables of runs done in this batch (by run id), which need
+        not be read back; runs skipped as already complete are read from their folders.
+        """
         frames: dict[str, list[pd.DataFrame]] = {}
         records = [r for r in records if r.status in ("ok", "skipped")]
         params = sorted({k for r in records for k in r.parameters})
+        cached = in_memory or {}
         for record in records:
-            folder = self.run_dir(record.hash)
-            for kind in KINDS:
-                path = folder / f"{kind}.parquet"
-                if not path.exists():
-                    continue
-                table = pd.read_parquet(path)
-                keys = {"run_id": record.run_id, "source": record.source,
-                        **{p: record.parameters.get(p) for p in params}}
-                for position, (column, value) in enumerate(keys.items()):
-                    table.insert(position, column, value)
+            tables = cached.get(record.run_id)
+            if tables is None:
+                tables = self.load_run(record.hash)
+            for kind, table in tables.items():
+                table = table.copy()
+                table.insert(0, "run_id", record.run_id)
                 frames.setdefault(kind, []).append(table)
+        by_run = {r.run_id: r for r in records}
         written = {}
         for kind, parts in frames.items():
             filled = [p for p in parts if len(p)]
             combined = pd.concat(filled, ignore_index=True) if filled else parts[0]
+            # Keys after run_id: where each run came from and the values it was swept at.
+            combined.insert(1, "source", combined["run_id"].map(lambda r: by_run[r].source))
+            for position, name in enumerate(params, start=2):
+                combined.insert(position, name, combined["run_id"].map(
+                    lambda r, name=name: by_run[r].parameters.get(name)))
             written[kind] = write_parquet_atomic(combined, self.root / "tables" / f"{kind}.parquet")
         return written
 
