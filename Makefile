@@ -32,6 +32,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.bench_monte_carlo_floor
 	$(BIN)/python -m benchmarks.bench_bundle
 	$(BIN)/python -m benchmarks.bench_portfolios
+	$(BIN)/python -m benchmarks.bench_batch
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache *.egg-info

@@ -192,3 +192,28 @@ def test_results_identical_on_every_backend_and_worker_count(tmp_path: Path) -> 
 def test_sweep_file_runs_its_base_case_with_finmodel_run() -> None:
     scenario = parse_scenario(GRID.read_text(), str(GRID))
     assert scenario.sweep is not None and scenario.vehicles[0].tranches[0].size == 0.15
+
+
+def test_progress_draws_a_bar_on_a_terminal_and_lines_otherwise() -> None:
+    from finmodel.batch.runner import Outcome
+
+    class Screen:
+        def __init__(self, tty: bool) -> None:
+            self.text, self.tty = "", tty
+        def write(self, text: str) -> None:
+            self.text += text
+        def flush(self) -> None: ...
+        def isatty(self) -> bool:
+            return self.tty
+
+    for tty in (True, False):
+        screen = Screen(tty)
+        progress = Progress(2, screen)  # type: ignore[arg-type]
+        progress.update(Outcome("a", "h", "ok"))
+        progress.update(Outcome("b", "h", "failed", "boom"))
+        if tty:
+            assert screen.text.startswith("\r[") and "2/2 runs, 1 failed" in screen.text
+            assert screen.text.endswith("\n") and screen.text.count("\n") == 1
+        else:
+            lines = screen.text.splitlines()
+            assert lines[0].startswith("run 1/2 ok a") and lines[1].startswith("run 2/2 failed b")
