@@ -85,7 +85,8 @@ class RunResults:
         bundle = {} if self.bundle is None else {
             "gaps": self.gaps, "handoffs": self.handoffs, "providers": self.providers,
             "facilities": self.facilities, "coverage": self.coverage,
-            "bundle_summary": self.bundle_summary}
+            "bundle_summary": self.bundle_summary, "flows": self._bundle_table("flows"),
+            "gap_years": self._bundle_table("gap_years")}
         if self.portfolios is not None:
             bundle = bundle | self.portfolios.tables()
         if not self.scenario.vehicles:

@@ -10,7 +10,9 @@ from finmodel.bundle.coverage import coverage_table
 from finmodel.bundle.simulation import BundleRun, Ledgers
 from finmodel.bundle.tables import (
     facility_table,
+    flow_table,
     gap_table,
+    gap_year_table,
     handoff_table,
     provider_table,
     summary_table,
@@ -28,6 +30,8 @@ class BundleResults:
     facilities: pd.DataFrame
     coverage: pd.DataFrame
     summary: pd.DataFrame
+    flows: pd.DataFrame
+    gap_years: pd.DataFrame
 
 
 def simulate_ledgers(scenario: Scenario, replications: int | None = None) -> list[Ledgers]:
@@ -47,6 +51,8 @@ def simulate_bundle(scenario: Scenario, replications: int | None = None) -> Bund
         facilities=facility_table(scenario, ledgers),
         coverage=coverage_table(scenario),
         summary=summary_table(scenario, ledgers),
+        flows=flow_table(scenario, ledgers),
+        gap_years=gap_year_table(ledgers),
     )
 
 

@@ -120,6 +120,7 @@ class Ledgers:
         self.committed = np.zeros(f)
         self.paid = np.zeros(f)
         self.fees = np.zeros(f)
+        self.committed_cell = np.zeros((self.facilities, len(STAGE_ORDER), len(ISSUES)))
         # handoffs: per transition (seed->early, early->middle, middle->later, later->exit)
         self.graduates = np.zeros(len(STAGE_ORDER))
         self.funded_next = np.zeros(len(STAGE_ORDER))
@@ -357,6 +358,8 @@ class BundleRun:
             funder = self._index[facility.provider]
             draw(self.facility_budgets[offer.facility], line)
             self.ledgers.committed[offer.facility, year] += line
+            self.ledgers.committed_cell[(offer.facility, STAGE_ORDER.index(firm.stage),
+                                         ISSUES.index(firm.issue))] += line
             self.ledgers.lent[funder, year] += line
             self.ledgers.facility_lent[funder, year] += line
             self.ledgers.lent_cell[(funder, STAGE_ORDER.index(firm.stage),
@@ -373,6 +376,8 @@ class BundleRun:
             use = own * facility_use_per_unit(facility, lgd)
             draw(self.facility_budgets[offer.facility], use)
             self.ledgers.committed[offer.facility, year] += use
+            self.ledgers.committed_cell[(offer.facility, STAGE_ORDER.index(firm.stage),
+                                         ISSUES.index(firm.issue))] += use
             position.facility = offer.facility
             position.facility_amount = use
         draw(self.budgets[offer.provider], own)

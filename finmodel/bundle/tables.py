@@ -50,6 +50,15 @@ def gap_table(ledgers: list[Ledgers]) -> pd.DataFrame:
     return frame.loc[asked, order + rest].reset_index(drop=True)
 
 
+def gap_year_table(ledgers: list[Ledgers]) -> pd.DataFrame:
+    """The whole region's demand, supply and gap per year, with bands over replications."""
+    demand = np.stack([lg.demand.sum(axis=(1, 2)) for lg in ledgers])
+    supplied = np.stack([lg.supplied.sum(axis=(1, 2)) for lg in ledgers])
+    columns = _bands("demand", demand) | _bands("supplied", supplied) | _bands(
+        "gap", demand - supplied)
+    return pd.DataFrame({"year": np.arange(1, demand.shape[1] + 1), **columns})
+
+
 def handoff_table(ledgers: list[Ledgers]) -> pd.DataFrame:
     """For each stage transition: graduates and the share funded at the next stage."""
     graduates = np.stack([lg.graduates for lg in ledgers])
@@ -114,6 +123,22 @@ def facility_table(scenario: Scenario, ledgers: list[Ledgers]) -> pd.DataFrame:
                      "fees": float(np.mean([lg.fees[f].sum() for lg in ledgers]))})
     return pd.DataFrame(rows, columns=["facility", "kind", "provider", "budget", "committed",
                                        "committed_p90", "paid", "paid_p90", "fees"])
+
+
+def flow_table(scenario: Scenario, ledgers: list[Ledgers]) -> pd.DataFrame:
+    """Money by source (provider lending, facility commitments) to stage x issue."""
+    lent = np.mean([lg.lent_cell for lg in ledgers], axis=0)
+    committed = np.mean([lg.committed_cell for lg in ledgers], axis=0)
+    rows = []
+    for kind, names, values in (("provider", [p.id for p in scenario.providers], lent),
+                                ("facility", [f.id for f in scenario.facilities], committed)):
+        for k, name in enumerate(names):
+            for s, stage in enumerate(STAGE_ORDER):
+                for i, issue in enumerate(ISSUES):
+                    if values[k, s, i] > 0:
+                        rows.append({"origin_kind": kind, "origin": name, "stage": stage.value,
+                                     "issue": issue.value, "amount": float(values[k, s, i])})
+    return pd.DataFrame(rows, columns=["origin_kind", "origin", "stage", "issue", "amount"])
 
 
 @dataclass(frozen=True)
