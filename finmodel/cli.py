@@ -33,6 +33,7 @@ examples:
   finmodel close-gap scenarios/bundle_transition_bank.yaml --share 0.3 --stage middle
   finmodel batch scenarios/ --out out/batch --workers 2
   finmodel results out/batch --csv out/batch-csv
+  finmodel export scenarios/bundle_policy_shock.yaml --out paper.pdf --lang ja
   finmodel schema > scenario.schema.json
 
 exit codes: 0 ok, 2 invalid scenario or option (nothing written), 1 other failure
@@ -114,6 +115,18 @@ def _parser() -> argparse.ArgumentParser:
                                  "with --csv, export every table as CSV.")
     results_cmd.add_argument("folder", metavar="DIR")
     results_cmd.add_argument("--csv", metavar="OUTDIR", help="write each table as CSV here")
+
+    export = sub.add_parser(
+        "export", help="write the board paper (A4 PDF) and/or every chart",
+        description="Run a scenario and write its board paper (title, key assumptions, "
+        "headline numbers and the main charts with captions, A4 PDF) and/or every chart, "
+        "in Japanese or English, with one headless Chromium for all of them.")
+    export.add_argument("file", metavar="SCENARIO")
+    export.add_argument("--out", metavar="PAPER.pdf", help="board paper to write")
+    export.add_argument("--lang", choices=["ja", "en"], default="ja")
+    export.add_argument("--charts", metavar="DIR", help="also write every chart into DIR")
+    export.add_argument("--format", choices=["png", "svg", "pdf"], default="png",
+                        help="chart format (default png)")
 
     schema = sub.add_parser("schema", help="print the JSON schema of the scenario format")
     schema.add_argument("--out", metavar="FILE", help="write it to FILE instead")
@@ -335,6 +348,27 @@ def _cmd_results(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from finmodel.run import run
+    from finmodel.ui.export import Renderer, export_charts, export_paper
+
+    if not args.out and not args.charts:
+        print("give --out PAPER.pdf and/or --charts DIR", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    results = run(_load(args.file))
+    renderer = Renderer()
+    try:
+        if args.out:
+            path = export_paper(results, args.lang, Path(args.out), renderer)
+            print(f"wrote {path}")
+        if args.charts:
+            paths = export_charts(results, args.lang, Path(args.charts), args.format, renderer)
+            print(f"wrote {len(paths)} chart(s) to {args.charts}")
+    finally:
+        renderer.close()
+    return EXIT_OK
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     import json
 
@@ -357,7 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     handlers = {"validate": _cmd_validate, "run": _cmd_run, "design": _cmd_design,
                 "close-gap": _cmd_close_gap, "batch": _cmd_batch, "results": _cmd_results,
-                "schema": _cmd_schema}
+                "export": _cmd_export, "schema": _cmd_schema}
     try:
         return handlers[args.command](args)
     except ScenarioError as exc:

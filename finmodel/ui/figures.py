@@ -1,0 +1,404 @@
+"""Every chart, as ``make_<figure>(results, lang)``: the app and every export use these.
+
+Colours are fixed per tranche kind, stage and portfolio so a chart on screen, in a
+download and in a board paper look the same. Functions return plotly figures and never
+touch the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from finmodel.results import RunResults
+from finmodel.ui.i18n import amount, text, unit_label, word
+
+FONT = "Noto Sans CJK JP, Noto Sans JP, Noto Sans, Arial, sans-serif"
+TRANCHE_COLORS = {"first_loss": "#b2182b", "subordinated": "#ef8a62", "mezzanine": "#f4c542",
+                  "senior": "#2166ac", "grant": "#1b7837"}
+STAGE_COLORS = {"seed": "#66c2a5", "early": "#fc8d62", "middle": "#8da0cb", "later": "#e78ac3",
+                "exit": "#a6d854"}
+PORTFOLIO_COLORS = {"firm_by_firm": "#999999", "core_issue": "#d95f02"}
+LEVEL_X = {"activity": 0, "output": 1, "outcome": 2, "impact": 3}
+
+
+def _layout(fig: go.Figure, title: str, lang: str) -> go.Figure:
+    fig.update_layout(title={"text": title, "x": 0.01}, template="plotly_white",
+                      font={"family": FONT, "size": 13}, margin={"l": 70, "r": 30, "t": 70, "b": 60},
+                      legend={"orientation": "h", "y": -0.18}, meta={"lang": lang})
+    return fig
+
+
+def _empty(title: str, message: str, lang: str) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, title, lang)
+
+
+def _vehicle(results: RunResults, vehicle: str | None) -> str | None:
+    ids = [v.id for v in results.scenario.vehicles]
+    if not ids:
+        return None
+    return vehicle if vehicle in ids else ids[0]
+
+
+# -- capital stack ------------------------------------------------------------------------
+def make_stack(results: RunResults, lang: str, vehicle: str | None = None) -> go.Figure:
+    """The stack of one vehicle drawn bottom (first loss) to top (senior)."""
+    title = text("fig_stack", lang)
+    vid = _vehicle(results, vehicle)
+    if vid is None:
+        return _empty(title, text("no_vehicle", lang), lang)
+    rows = results.tranches[results.tranches["vehicle"] == vid]
+    unit = results.scenario.unit
+    fig = go.Figure()
+    for row in rows.itertuples():
+        label = (f"{row.tranche} ({word(row.kind, lang)}, {row.provider})<br>"
+                 f"{amount(row.notional, unit, lang)} · EL {row.expected_loss_pct:.2%}")
+        fig.add_trace(go.Bar(x=[vid], y=[row.detach - row.attach], name=row.tranche,
+                             marker_color=TRANCHE_COLORS.get(row.kind, "#777777"),
+                             text=[label], textposition="inside", insidetextanchor="middle",
+                             hovertemplate=label + "<extra></extra>"))
+    fig.update_layout(barmode="stack", showlegend=False)
+    fig.update_yaxes(tickformat=".0%", range=[0, 1], title=text("tranches", lang))
+    return _layout(fig, f"{title}: {vid}", lang)
+
+
+def make_loss_distribution(results: RunResults, lang: str, vehicle: str | None = None,
+                           bins: int = 120) -> go.Figure:
+    """Pool loss distribution (binned) with the tranche boundaries marked."""
+    title = text("fig_loss", lang)
+    vid = _vehicle(results, vehicle)
+    if vid is None:
+        return _empty(title, text("no_vehicle", lang), lang)
+    dist = results.loss_distributions[vid]
+    top = float(max(dist.loss.max(), 1e-9))
+    edges = np.linspace(0.0, top, bins + 1)
+    mass, _ = np.histogram(dist.loss, bins=edges, weights=dist.prob)
+    centers = (edges[:-1] + edges[1:]) / 2
+    unit = results.scenario.unit
+    fig = go.Figure(go.Bar(x=centers, y=mass, marker_color="#4d4d4d",
+                           name=text("probability", lang)))
+    rows = results.tranches[results.tranches["vehicle"] == vid]
+    exposure = dist.exposure
+    for row in rows.itertuples():
+        x = row.detach * exposure
+        if x <= top * 1.05:
+            fig.add_vline(x=x, line_dash="dash", line_color=TRANCHE_COLORS.get(row.kind, "#777"),
+                          annotation_text=row.tranche, annotation_position="top")
+    fig.update_xaxes(title=f"{text('pool_loss', lang)} ({unit_label(unit, lang)})")
+    fig.update_yaxes(title=text("probability", lang))
+    return _layout(fig, f"{title}: {vid}", lang)
+
+
+def make_tranche_metrics(results: RunResults, lang: str, vehicle: str | None = None) -> go.Figure:
+    """Expected loss (% of notional) and expected annual return of each tranche."""
+    title = text("fig_tranches", lang)
+    vid = _vehicle(results, vehicle)
+    if vid is None:
+        return _empty(title, text("no_vehicle", lang), lang)
+    rows = results.tranches[results.tranches["vehicle"] == vid]
+    fig = go.Figure([
+        go.Bar(x=rows["tranche"], y=rows["expected_loss_pct"], name=text("expected_loss_pct", lang),
+               marker_color="#b2182b", texttemplate="%{y:.2%}"),
+        go.Bar(x=rows["tranche"], y=rows["expected_return"], name=text("expected_return", lang),
+               marker_color="#2166ac", texttemplate="%{y:.2%}"),
+    ])
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(tickformat=".1%")
+    return _layout(fig, f"{title}: {vid}", lang)
+
+
+# -- bundle --------------------------------------------------------------------------------
+def make_gap_heatmap(results: RunResults, lang: str) -> go.Figure:
+    """Total funding gap over the years by stage (rows) and issue (columns)."""
+    title = text("fig_gap_heatmap", lang)
+    if results.bundle is None:
+        return _empty(title, text("no_bundle", lang), lang)
+    gaps = results.gaps.groupby(["stage", "issue"])["gap"].sum().unstack(fill_value=0.0)
+    stages = [s for s in ("seed", "early", "middle", "later") if s in gaps.index]
+    gaps = gaps.loc[stages]
+    unit = results.scenario.unit
+    fig = go.Figure(go.Heatmap(
+        z=gaps.to_numpy(), x=[word(c, lang) for c in gaps.columns],
+        y=[word(s, lang) for s in gaps.index], colorscale="Reds",
+        text=[[amount(v, unit, lang) for v in row] for row in gaps.to_numpy()],
+        texttemplate="%{text}", colorbar={"title": unit_label(unit, lang)}))
+    fig.update_yaxes(title=text("stage", lang), autorange="reversed")
+    fig.update_xaxes(title=text("issue", lang))
+    return _layout(fig, title, lang)
+
+
+def make_gap_years(results: RunResults, lang: str) -> go.Figure:
+    """The region's funding gap per year with its P10-P90 band over replications."""
+    title = text("fig_gap_years", lang)
+    if results.bundle is None:
+        return _empty(title, text("no_bundle", lang), lang)
+    years = results.bundle.gap_years
+    fig = go.Figure([
+        go.Scatter(x=years["year"], y=years["gap_p90"], line={"width": 0}, showlegend=False,
+                   hoverinfo="skip"),
+        go.Scatter(x=years["year"], y=years["gap_p10"], fill="tonexty", line={"width": 0},
+                   fillcolor="rgba(178,24,43,0.2)", name="P10-P90"),
+        go.Scatter(x=years["year"], y=years["gap"], line={"color": "#b2182b", "width": 3},
+                   name=text("gap", lang)),
+        go.Scatter(x=years["year"], y=years["demand"], line={"color": "#4d4d4d", "dash": "dot"},
+                   name=text("demand", lang)),
+    ])
+    fig.update_xaxes(title=text("year", lang), dtick=1)
+    fig.update_yaxes(title=unit_label(results.scenario.unit, lang))
+    return _layout(fig, title, lang)
+
+
+def make_handoffs(results: RunResults, lang: str) -> go.Figure:
+    """Graduates per stage transition and the share funded at the next stage."""
+    title = text("fig_handoffs", lang)
+    if results.bundle is None:
+        return _empty(title, text("no_bundle", lang), lang)
+    h = results.handoffs
+    labels = [f"{word(a, lang)} → {word(b, lang)}" for a, b in zip(h["from_stage"], h["to_stage"],
+                                                                     strict=True)]
+    share = [("-" if np.isnan(v) else f"{v:.0%}") for v in h["share_funded"]]
+    fig = go.Figure([
+        go.Bar(x=labels, y=h["graduates"], name=text("graduates", lang),
+               marker_color=[STAGE_COLORS.get(s, "#777") for s in h["to_stage"]],
+               text=share, textposition="outside",
+               hovertemplate="%{x}: %{y:.1f}<br>" + text("share_funded", lang) + " %{text}"),
+    ])
+    fig.update_yaxes(title=text("graduates", lang))
+    return _layout(fig, title + f" ({text('share_funded', lang)})", lang)
+
+
+def make_sankey(results: RunResults, lang: str) -> go.Figure:
+    """Money from providers (and facilities) to stages, then to issues."""
+    title = text("fig_sankey", lang)
+    if results.bundle is None or results.bundle.flows.empty:
+        return _empty(title, text("no_bundle", lang), lang)
+    flows = results.bundle.flows
+    sources = list(dict.fromkeys(flows["origin"]))
+    stages = [s for s in ("seed", "early", "middle", "later") if s in set(flows["stage"])]
+    issues = list(dict.fromkeys(flows["issue"]))
+    labels = sources + [word(s, lang) for s in stages] + [word(i, lang) for i in issues]
+    index = {name: k for k, name in enumerate(sources)}
+    stage_at = {s: len(sources) + k for k, s in enumerate(stages)}
+    issue_at = {i: len(sources) + len(stages) + k for k, i in enumerate(issues)}
+    first = flows.groupby(["origin", "stage"], as_index=False)["amount"].sum()
+    second = flows[flows["origin_kind"] == "provider"].groupby(
+        ["stage", "issue"], as_index=False)["amount"].sum()
+    colors = ([("#1b9e77" if k == "provider" else "#7570b3") for k in
+               flows.drop_duplicates("origin")["origin_kind"]]
+              + [STAGE_COLORS[s] for s in stages] + ["#bbbbbb"] * len(issues))
+    fig = go.Figure(go.Sankey(
+        node={"label": labels, "color": colors, "pad": 14},
+        link={"source": [index[o] for o in first["origin"]] + [stage_at[s] for s in second["stage"]],
+              "target": [stage_at[s] for s in first["stage"]] + [issue_at[i] for i in second["issue"]],
+              "value": list(first["amount"]) + list(second["amount"])}))
+    return _layout(fig, f"{title} ({unit_label(results.scenario.unit, lang)})", lang)
+
+
+def make_coverage(results: RunResults, lang: str) -> go.Figure:
+    """Number of providers able to lend in each stage x issue cell; holes and overlaps."""
+    title = text("fig_coverage", lang)
+    if results.bundle is None:
+        return _empty(title, text("no_bundle", lang), lang)
+    cov = results.coverage
+    grid = cov.pivot(index="stage", columns="issue", values="n_providers")
+    grid = grid.loc[[s for s in ("seed", "early", "middle", "later") if s in grid.index]]
+    marks = cov.set_index(["stage", "issue"])
+    labels = [[("✕ " + text("hole", lang) if marks.loc[(s, i), "hole"] and marks.loc[(s, i), "reached"]
+                else ("＋ " + text("overlap", lang) if marks.loc[(s, i), "overlap"] else str(int(v))))
+               for i, v in zip(grid.columns, row, strict=True)]
+              for s, row in zip(grid.index, grid.to_numpy(), strict=True)]
+    fig = go.Figure(go.Heatmap(z=grid.to_numpy(), x=[word(c, lang) for c in grid.columns],
+                               y=[word(s, lang) for s in grid.index], text=labels,
+                               texttemplate="%{text}", colorscale="Blues",
+                               colorbar={"title": text("providers_count", lang)}))
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, title, lang)
+
+
+# -- portfolios and impact ------------------------------------------------------------------
+def make_portfolio_comparison(results: RunResults, lang: str) -> go.Figure:
+    """Firm by firm vs core-issue driven on impact, money and risk."""
+    title = text("fig_portfolios", lang)
+    if results.portfolios is None:
+        return _empty(title, text("no_portfolio", lang), lang)
+    s = results.portfolios.summary.set_index("portfolio")
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(
+        text("core_impact", lang), f"{text('money', lang)} ({unit_label(results.scenario.unit, lang)})"))
+    for name in s.index:
+        color = PORTFOLIO_COLORS.get(name, "#777")
+        fig.add_trace(go.Bar(x=[text("core_impact", lang), text("spillover_impact", lang)],
+                             y=[s.loc[name, "core_impact"], s.loc[name, "spillover_impact"]],
+                             name=text(name, lang), marker_color=color, legendgroup=name), 1, 1)
+        fig.add_trace(go.Bar(x=[text("money", lang), "public", text("expected_loss", lang)],
+                             y=[s.loc[name, "money"], s.loc[name, "public_money"],
+                                s.loc[name, "expected_loss"]],
+                             name=text(name, lang), marker_color=color, legendgroup=name,
+                             showlegend=False), 1, 2)
+    fig.update_layout(barmode="group")
+    return _layout(fig, title, lang)
+
+
+def make_frontier(results: RunResults, lang: str) -> go.Figure:
+    """Best core-issue impact at each expected-loss limit, with both portfolios marked."""
+    title = text("fig_frontier", lang)
+    if results.portfolios is None:
+        return _empty(title, text("no_portfolio", lang), lang)
+    f = results.portfolios.frontier
+    s = results.portfolios.summary
+    fig = go.Figure(go.Scatter(x=f["max_expected_loss"], y=f["core_impact"], mode="lines+markers",
+                               line={"color": PORTFOLIO_COLORS["core_issue"]},
+                               name=text("fig_frontier", lang)))
+    for row in s.itertuples():
+        fig.add_trace(go.Scatter(x=[row.expected_loss_rate], y=[row.core_impact], mode="markers",
+                                 marker={"size": 14, "color": PORTFOLIO_COLORS.get(row.portfolio)},
+                                 name=text(row.portfolio, lang)))
+    fig.update_xaxes(title=text("max_expected_loss", lang), tickformat=".0%")
+    fig.update_yaxes(title=text("core_impact", lang))
+    return _layout(fig, title, lang)
+
+
+def make_case_map(results: RunResults, lang: str) -> go.Figure:
+    """Money by issue x finance method, one panel per portfolio."""
+    title = text("fig_case_map", lang)
+    if results.portfolios is None:
+        return _empty(title, text("no_portfolio", lang), lang)
+    cm = results.portfolios.case_map
+    names = list(dict.fromkeys(cm["portfolio"]))
+    fig = make_subplots(rows=1, cols=len(names), subplot_titles=[text(n, lang) for n in names],
+                        shared_yaxes=True)
+    unit = results.scenario.unit
+    issues = sorted(set(cm["issue"]))
+    methods = sorted(set(cm["method"]))
+    for k, name in enumerate(names, start=1):
+        grid = (cm[cm["portfolio"] == name].pivot_table(index="issue", columns="method",
+                                                       values="money", aggfunc="sum")
+                .reindex(index=issues, columns=methods).fillna(0.0))
+        fig.add_trace(go.Heatmap(z=grid.to_numpy(), x=[word(m, lang) for m in methods],
+                                 y=[word(i, lang) for i in issues], coloraxis="coloraxis",
+                                 text=[[amount(v, unit, lang) if v else "" for v in r]
+                                       for r in grid.to_numpy()], texttemplate="%{text}"), 1, k)
+    fig.update_layout(coloraxis={"colorscale": "Oranges"})
+    return _layout(fig, title, lang)
+
+
+def make_kpi_dashboard(results: RunResults, lang: str) -> go.Figure:
+    """Each KPI: plan and value over the years, for both portfolios."""
+    title = text("fig_kpis", lang)
+    if results.portfolios is None or results.portfolios.kpis.empty:
+        return _empty(title, text("no_portfolio", lang), lang)
+    k = results.portfolios.kpis
+    kpis = list(dict.fromkeys(k["kpi"]))
+    cols = min(3, len(kpis))
+    rows = int(np.ceil(len(kpis) / cols))
+    last = k[k["portfolio"] == "core_issue"].sort_values("year").groupby("kpi").tail(1)
+    attained = dict(zip(last["kpi"], last["attainment"], strict=True))
+    names = {r.kpi: (r.name_ja if lang == "ja" else r.name_en) + f" ({r.unit})<br>"
+             f"{text('attainment', lang)}: {attained.get(r.kpi, float('nan')):.0%}"
+             for r in k.drop_duplicates("kpi").itertuples()}
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[names[x] for x in kpis],
+                        vertical_spacing=0.22 if rows > 1 else 0.1, horizontal_spacing=0.08)
+    fig.update_annotations(font_size=11)
+    for n, kpi in enumerate(kpis):
+        r, c = n // cols + 1, n % cols + 1
+        part = k[k["kpi"] == kpi]
+        plan = part[part["portfolio"] == "core_issue"]
+        fig.add_trace(go.Scatter(x=plan["year"], y=plan["plan"], name=text("plan", lang),
+                                 line={"color": "#4d4d4d", "dash": "dash"}, showlegend=n == 0,
+                                 legendgroup="plan"), r, c)
+        for name in ("firm_by_firm", "core_issue"):
+            p = part[part["portfolio"] == name]
+            fig.add_trace(go.Scatter(x=p["year"], y=p["value"], name=text(name, lang),
+                                     line={"color": PORTFOLIO_COLORS[name]}, showlegend=n == 0,
+                                     legendgroup=name), r, c)
+    fig.update_layout(height=320 * rows)
+    return _layout(fig, title, lang)
+
+
+def make_logic_model(results: RunResults, lang: str) -> go.Figure:
+    """The logic model as a graph: activities -> outputs -> outcomes -> impact."""
+    title = text("fig_logic", lang)
+    model = results.scenario.logic_model
+    if model is None:
+        return _empty(title, text("no_portfolio", lang), lang)
+    columns: dict[str, list[str]] = {}
+    for node in model.nodes:
+        columns.setdefault(node.level, []).append(node.id)
+    pos = {}
+    for level, ids in columns.items():
+        for k, nid in enumerate(ids):
+            pos[nid] = (LEVEL_X[level], (k + 1) / (len(ids) + 1))
+    fig = go.Figure()
+    for link in model.links:
+        (x0, y0), (x1, y1) = pos[link.source], pos[link.target]
+        fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
+                           showarrow=True, arrowhead=3, arrowwidth=1 + 2 * link.weight,
+                           arrowcolor="#888888", standoff=18, startstandoff=18)
+    holes = set()
+    if results.portfolios is not None:
+        h = results.portfolios.holes
+        holes = set(h.loc[h["status"].str.startswith("hole"), "node"])
+    labels = {n.id: (n.label or n.id) for n in model.nodes}
+    fig.add_trace(go.Scatter(
+        x=[pos[n][0] for n in pos], y=[pos[n][1] for n in pos], mode="markers+text",
+        text=[labels[n] for n in pos], textposition="bottom center",
+        marker={"size": 22, "color": ["#b2182b" if n in holes else "#d95f02" for n in pos]},
+        hovertext=[", ".join(next(x.indicators for x in model.nodes if x.id == n)) for n in pos],
+        showlegend=False))
+    fig.update_xaxes(tickvals=list(LEVEL_X.values()), ticktext=[word(k, lang) for k in LEVEL_X],
+                     range=[-0.5, 3.5])
+    fig.update_yaxes(visible=False, range=[0, 1.05])
+    return _layout(fig, title, lang)
+
+
+def make_compare(named: list[tuple[str, RunResults]], lang: str) -> go.Figure:
+    """Headline numbers of several scenarios side by side."""
+    title = text("fig_compare", lang)
+    rows = []
+    for name, r in named:
+        row = {"scenario": name}
+        if len(r.vehicles):
+            row["public_expected_cost"] = float(r.vehicles["public_expected_cost"].sum())
+            row["expected_loss"] = float(r.vehicles["expected_loss"].sum())
+        if r.bundle is not None:
+            summary = r.bundle_summary.iloc[0]
+            row["gap"] = float(summary["gap"])
+            row["public_expected_cost"] = row.get("public_expected_cost", 0.0) + float(
+                summary["public_expected_cost"])
+            row["private_mobilised"] = float(summary["private_mobilised"])
+        rows.append(row)
+    table = pd.DataFrame(rows).set_index("scenario")
+    fig = go.Figure([go.Bar(x=[text(c, lang) for c in table.columns], y=table.loc[name].to_numpy(),
+                            name=name) for name in table.index])
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title=unit_label(named[0][1].scenario.unit if named else "", lang))
+    return _layout(fig, title, lang)
+
+
+FIGURES: dict[str, Callable[..., go.Figure]] = {
+    "stack": make_stack, "loss_distribution": make_loss_distribution,
+    "tranche_metrics": make_tranche_metrics, "gap_heatmap": make_gap_heatmap,
+    "gap_years": make_gap_years, "handoffs": make_handoffs, "sankey": make_sankey,
+    "coverage": make_coverage, "portfolios": make_portfolio_comparison,
+    "frontier": make_frontier, "case_map": make_case_map, "kpis": make_kpi_dashboard,
+    "logic_model": make_logic_model,
+}
+
+
+def available_figures(results: RunResults) -> list[str]:
+    """The figures this scenario's results can draw, in board-paper order."""
+    names = []
+    if results.scenario.vehicles:
+        names += ["stack", "loss_distribution", "tranche_metrics"]
+    if results.bundle is not None:
+        names += ["gap_heatmap", "gap_years", "handoffs", "sankey", "coverage"]
+    if results.portfolios is not None:
+        names += ["portfolios", "frontier", "case_map", "kpis", "logic_model"]
+    return names
