@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from finmodel.bundle import simulate_bundle
@@ -25,11 +27,12 @@ GUARANTEE_COLUMNS = ["vehicle", "provider", "sector", "covers", "rate", "cap", "
                      "fees", "multiplier"]
 
 
-def run(scenario: Scenario) -> RunResults:
+def run(scenario: Scenario, progress: Callable[[int, int], None] | None = None) -> RunResults:
     """Run every vehicle of ``scenario``, its bundle and its portfolios when it has them.
 
     Args:
         scenario: a validated scenario (see :func:`finmodel.load_scenario`).
+        progress: called as ``progress(done, total)`` after each bundle replication.
 
     Returns:
         The results; ``results.tranches`` has one row per vehicle and tranche;
@@ -52,7 +55,7 @@ def run(scenario: Scenario) -> RunResults:
         vehicles.append({"vehicle": vehicle.id, **vehicle_row(dist, terms, pool, t_rows, g_rows)})
         distributions[vehicle.id] = dist
     return RunResults(
-        bundle=simulate_bundle(scenario) if scenario.has_bundle else None,
+        bundle=simulate_bundle(scenario, progress=progress) if scenario.has_bundle else None,
         portfolios=build_portfolios(scenario) if scenario.portfolio is not None else None,
         scenario=scenario,
         tranches=pd.DataFrame(tranches, columns=TRANCHE_COLUMNS),

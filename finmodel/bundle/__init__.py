@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -34,16 +35,29 @@ class BundleResults:
     gap_years: pd.DataFrame
 
 
-def simulate_ledgers(scenario: Scenario, replications: int | None = None) -> list[Ledgers]:
-    """The ledgers of every replication (replication r always draws from stream r)."""
+Progress = Callable[[int, int], None]
+
+
+def simulate_ledgers(scenario: Scenario, replications: int | None = None,
+                     progress: Progress | None = None) -> list[Ledgers]:
+    """The ledgers of every replication (replication r always draws from stream r).
+
+    ``progress(done, total)`` is called after each replication, if given.
+    """
     assert scenario.simulation is not None
     count = replications or scenario.simulation.replications
-    return [BundleRun(scenario, r).run() for r in range(count)]
+    out = []
+    for r in range(count):
+        out.append(BundleRun(scenario, r).run())
+        if progress is not None:
+            progress(r + 1, count)
+    return out
 
 
-def simulate_bundle(scenario: Scenario, replications: int | None = None) -> BundleResults:
+def simulate_bundle(scenario: Scenario, replications: int | None = None,
+                    progress: Progress | None = None) -> BundleResults:
     """Simulate the scenario's bundle and tabulate it."""
-    ledgers = simulate_ledgers(scenario, replications)
+    ledgers = simulate_ledgers(scenario, replications, progress)
     return BundleResults(
         gaps=gap_table(ledgers),
         handoffs=handoff_table(ledgers),

@@ -33,7 +33,7 @@ def _layout(fig: go.Figure, title: str, lang: str) -> go.Figure:
     return fig
 
 
-def _empty(title: str, message: str, lang: str) -> go.Figure:
+def empty_figure(title: str, message: str, lang: str) -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     fig.update_xaxes(visible=False)
@@ -54,7 +54,7 @@ def make_stack(results: RunResults, lang: str, vehicle: str | None = None) -> go
     title = text("fig_stack", lang)
     vid = _vehicle(results, vehicle)
     if vid is None:
-        return _empty(title, text("no_vehicle", lang), lang)
+        return empty_figure(title, text("no_vehicle", lang), lang)
     rows = results.tranches[results.tranches["vehicle"] == vid]
     unit = results.scenario.unit
     fig = go.Figure()
@@ -76,7 +76,7 @@ def make_loss_distribution(results: RunResults, lang: str, vehicle: str | None =
     title = text("fig_loss", lang)
     vid = _vehicle(results, vehicle)
     if vid is None:
-        return _empty(title, text("no_vehicle", lang), lang)
+        return empty_figure(title, text("no_vehicle", lang), lang)
     dist = results.loss_distributions[vid]
     top = float(max(dist.loss.max(), 1e-9))
     edges = np.linspace(0.0, top, bins + 1)
@@ -102,7 +102,7 @@ def make_tranche_metrics(results: RunResults, lang: str, vehicle: str | None = N
     title = text("fig_tranches", lang)
     vid = _vehicle(results, vehicle)
     if vid is None:
-        return _empty(title, text("no_vehicle", lang), lang)
+        return empty_figure(title, text("no_vehicle", lang), lang)
     rows = results.tranches[results.tranches["vehicle"] == vid]
     fig = go.Figure([
         go.Bar(x=rows["tranche"], y=rows["expected_loss_pct"], name=text("expected_loss_pct", lang),
@@ -120,7 +120,7 @@ def make_gap_heatmap(results: RunResults, lang: str) -> go.Figure:
     """Total funding gap over the years by stage (rows) and issue (columns)."""
     title = text("fig_gap_heatmap", lang)
     if results.bundle is None:
-        return _empty(title, text("no_bundle", lang), lang)
+        return empty_figure(title, text("no_bundle", lang), lang)
     gaps = results.gaps.groupby(["stage", "issue"])["gap"].sum().unstack(fill_value=0.0)
     stages = [s for s in ("seed", "early", "middle", "later") if s in gaps.index]
     gaps = gaps.loc[stages]
@@ -139,7 +139,7 @@ def make_gap_years(results: RunResults, lang: str) -> go.Figure:
     """The region's funding gap per year with its P10-P90 band over replications."""
     title = text("fig_gap_years", lang)
     if results.bundle is None:
-        return _empty(title, text("no_bundle", lang), lang)
+        return empty_figure(title, text("no_bundle", lang), lang)
     years = results.bundle.gap_years
     fig = go.Figure([
         go.Scatter(x=years["year"], y=years["gap_p90"], line={"width": 0}, showlegend=False,
@@ -160,7 +160,7 @@ def make_handoffs(results: RunResults, lang: str) -> go.Figure:
     """Graduates per stage transition and the share funded at the next stage."""
     title = text("fig_handoffs", lang)
     if results.bundle is None:
-        return _empty(title, text("no_bundle", lang), lang)
+        return empty_figure(title, text("no_bundle", lang), lang)
     h = results.handoffs
     labels = [f"{word(a, lang)} → {word(b, lang)}" for a, b in zip(h["from_stage"], h["to_stage"],
                                                                      strict=True)]
@@ -179,7 +179,7 @@ def make_sankey(results: RunResults, lang: str) -> go.Figure:
     """Money from providers (and facilities) to stages, then to issues."""
     title = text("fig_sankey", lang)
     if results.bundle is None or results.bundle.flows.empty:
-        return _empty(title, text("no_bundle", lang), lang)
+        return empty_figure(title, text("no_bundle", lang), lang)
     flows = results.bundle.flows
     sources = list(dict.fromkeys(flows["origin"]))
     stages = [s for s in ("seed", "early", "middle", "later") if s in set(flows["stage"])]
@@ -206,7 +206,7 @@ def make_coverage(results: RunResults, lang: str) -> go.Figure:
     """Number of providers able to lend in each stage x issue cell; holes and overlaps."""
     title = text("fig_coverage", lang)
     if results.bundle is None:
-        return _empty(title, text("no_bundle", lang), lang)
+        return empty_figure(title, text("no_bundle", lang), lang)
     cov = results.coverage
     grid = cov.pivot(index="stage", columns="issue", values="n_providers")
     grid = grid.loc[[s for s in ("seed", "early", "middle", "later") if s in grid.index]]
@@ -228,7 +228,7 @@ def make_portfolio_comparison(results: RunResults, lang: str) -> go.Figure:
     """Firm by firm vs core-issue driven on impact, money and risk."""
     title = text("fig_portfolios", lang)
     if results.portfolios is None:
-        return _empty(title, text("no_portfolio", lang), lang)
+        return empty_figure(title, text("no_portfolio", lang), lang)
     s = results.portfolios.summary.set_index("portfolio")
     fig = make_subplots(rows=1, cols=2, subplot_titles=(
         text("core_impact", lang), f"{text('money', lang)} ({unit_label(results.scenario.unit, lang)})"))
@@ -250,7 +250,7 @@ def make_frontier(results: RunResults, lang: str) -> go.Figure:
     """Best core-issue impact at each expected-loss limit, with both portfolios marked."""
     title = text("fig_frontier", lang)
     if results.portfolios is None:
-        return _empty(title, text("no_portfolio", lang), lang)
+        return empty_figure(title, text("no_portfolio", lang), lang)
     f = results.portfolios.frontier
     s = results.portfolios.summary
     fig = go.Figure(go.Scatter(x=f["max_expected_loss"], y=f["core_impact"], mode="lines+markers",
@@ -269,7 +269,7 @@ def make_case_map(results: RunResults, lang: str) -> go.Figure:
     """Money by issue x finance method, one panel per portfolio."""
     title = text("fig_case_map", lang)
     if results.portfolios is None:
-        return _empty(title, text("no_portfolio", lang), lang)
+        return empty_figure(title, text("no_portfolio", lang), lang)
     cm = results.portfolios.case_map
     names = list(dict.fromkeys(cm["portfolio"]))
     fig = make_subplots(rows=1, cols=len(names), subplot_titles=[text(n, lang) for n in names],
@@ -293,7 +293,7 @@ def make_kpi_dashboard(results: RunResults, lang: str) -> go.Figure:
     """Each KPI: plan and value over the years, for both portfolios."""
     title = text("fig_kpis", lang)
     if results.portfolios is None or results.portfolios.kpis.empty:
-        return _empty(title, text("no_portfolio", lang), lang)
+        return empty_figure(title, text("no_portfolio", lang), lang)
     k = results.portfolios.kpis
     kpis = list(dict.fromkeys(k["kpi"]))
     cols = min(3, len(kpis))
@@ -327,7 +327,7 @@ def make_logic_model(results: RunResults, lang: str) -> go.Figure:
     title = text("fig_logic", lang)
     model = results.scenario.logic_model
     if model is None:
-        return _empty(title, text("no_portfolio", lang), lang)
+        return empty_figure(title, text("no_portfolio", lang), lang)
     columns: dict[str, list[str]] = {}
     for node in model.nodes:
         columns.setdefault(node.level, []).append(node.id)

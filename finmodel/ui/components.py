@@ -1,0 +1,35 @@
+"""Small layout pieces shared by the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dash_table, dcc, html
+
+from finmodel.ui.figures import FONT
+
+
+def numbers(rows: list[tuple[str, str]]) -> html.Div:
+    """Headline numbers as a row of small cards."""
+    return html.Div(dbc.Row([dbc.Col(html.Div([html.Div(label, className="fm-label"),
+                                                html.Div(value, className="fm-number")],
+                                               className="fm-card"), md=3)
+                             for label, value in rows]))
+
+
+def graph(component_id: str) -> dcc.Graph:
+    return dcc.Graph(id=component_id, config={"displaylogo": False},
+                     style={"height": "460px"})
+
+
+def table(component_id: str, editable: bool = False, **kwargs: Any) -> dash_table.DataTable:
+    return dash_table.DataTable(
+        id=component_id, editable=editable, page_size=12,
+        style_table={"overflowX": "auto"},
+        style_cell={"fontFamily": FONT, "fontSize": 13, "padding": "4px"},
+        style_header={"fontWeight": "bold", "backgroundColor": "#eef2f6"}, **kwargs)
+
+
+def card(*children: Any) -> html.Div:
+    return html.Div(list(children), className="fm-card")

@@ -1,0 +1,87 @@
+"""Compare page: several scenarios, or the runs of a batch results folder, side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, State, dcc, html
+
+from finmodel.batch.store import read_store
+from finmodel.ui.components import card, graph, table
+from finmodel.ui.figures import empty_figure, make_compare
+from finmodel.ui.i18n import text
+from finmodel.ui.services import Services
+from finmodel.ui.state import parse_text
+
+
+def headline_table(named: list[tuple[str, Any]]) -> pd.DataFrame:
+    """One row per scenario: its headline numbers."""
+    rows = []
+    for name, r in named:
+        row: dict[str, Any] = {"scenario": name}
+        for v in r.vehicles.itertuples():
+            row[f"{v.vehicle}: expected_loss"] = round(v.expected_loss, 2)
+            row[f"{v.vehicle}: public_expected_cost"] = round(v.public_expected_cost, 2)
+        if r.bundle is not None:
+            s = r.bundle_summary.iloc[0]
+            row |= {"gap": round(s["gap"], 1), "public_expected_cost": round(s["public_expected_cost"], 1),
+                    "mobilisation_ratio": round(s["mobilisation_ratio"], 2)}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def batch_table(folder: str) -> pd.DataFrame:
+    """Headline rows of a batch results folder (vehicles and bundle summaries per run)."""
+    _, tables = read_store(Path(folder))
+    parts = []
+    for kind in ("vehicles", "bundle_summary"):
+        if kind in tables:
+            parts.append(tables[kind].drop(columns=["source"], errors="ignore"))
+    if not parts:
+        return pd.DataFrame()
+    return pd.concat(parts, ignore_index=True).round(4)
+
+
+def layout(lang: str, services: Services, store: dict[str, str]) -> html.Div:
+    options = [{"label": n, "value": n} for n in services.scenarios]
+    return html.Div([
+        card(dbc.Row([
+            dbc.Col([html.Label(text("compare_pick", lang)),
+                     dcc.Dropdown(id="cmp-pick", options=options, multi=True)], md=7),
+            dbc.Col([html.Label(text("batch_folder", lang)),
+                     dcc.Input(id="cmp-folder", type="text", style={"width": "100%"})], md=3),
+            dbc.Col(dbc.Button(text("run", lang), id="cmp-go", color="primary",
+                               className="mt-4"), md=2)]),
+             html.Div(id="cmp-message")),
+        card(table("cmp-table")),
+        card(graph("cmp-chart")),
+    ])
+
+
+def register(app: Any, services: Services) -> None:
+    @app.callback(Output("cmp-table", "data"), Output("cmp-table", "columns"),
+                  Output("cmp-chart", "figure"), Output("cmp-message", "children"),
+                  Input("cmp-go", "n_clicks"), Input("lang", "value"), State("cmp-pick", "value"),
+                  State("cmp-folder", "value"), background=True,
+                  running=[(Output("cmp-go", "disabled"), True, False)], prevent_initial_call=True)
+    def compare(_n, lang, picks, folder):  # type: ignore[no-untyped-def]
+        if folder:
+            try:
+                frame = batch_table(folder)
+            except (FileNotFoundError, OSError) as exc:
+                return [], [], empty_figure(text("fig_compare", lang), str(exc), lang), dbc.Alert(
+                    str(exc), color="danger")
+            return (frame.to_dict("records"), [{"name": c, "id": c} for c in frame.columns],
+                    empty_figure(text("fig_compare", lang), "", lang), "")
+        named = []
+        for name in picks or []:
+            scenario = parse_text(services.scenarios[name].read_text(encoding="utf-8"), name)
+            named.append((name, services.cache.get_or_run(scenario)))
+        if not named:
+            return [], [], empty_figure(text("fig_compare", lang), "", lang), ""
+        frame = headline_table(named)
+        return (frame.to_dict("records"), [{"name": c, "id": c} for c in frame.columns],
+                make_compare(named, lang), "")

@@ -1,0 +1,99 @@
+"""Scenario page: pick a shipped scenario or upload one, edit its main parameters, download."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, ctx, dcc, html, no_update
+
+from finmodel.scenario.errors import ScenarioError
+from finmodel.ui.components import card, table
+from finmodel.ui.i18n import text
+from finmodel.ui.services import Services
+from finmodel.ui.state import apply_edits, edit_tables, load_upload, parse_text
+
+TABLES = ("providers", "facilities", "tranches", "arrivals")
+EDITABLE_COLUMNS = {"annual_budget", "rate", "max_expected_loss", "budget", "cap", "share",
+                    "size", "coupon", "market_coupon", "firms"}
+
+
+def layout(lang: str, services: Services, store: dict[str, str]) -> html.Div:
+    options = [{"label": name, "value": name} for name in services.scenarios]
+    title, data, columns = _tables(store)
+    return html.Div([
+        card(dbc.Row([
+            dbc.Col([html.Label(text("shipped", lang)),
+                     dcc.Dropdown(id="scn-pick", options=options, clearable=False)], md=5),
+            dbc.Col(dcc.Upload(id="scn-upload", children=html.Div(text("upload", lang)),
+                               style={"border": "1px dashed #999", "borderRadius": "6px",
+                                      "padding": "18px", "textAlign": "center"}), md=7),
+        ])),
+        html.Div(id="scn-message"),
+        card(html.H5(title, id="scn-title"),
+             *[html.Div([html.H6(text(name, lang)),
+                         table(f"scn-{name}", editable=True, data=data[k], columns=columns[k])])
+               for k, name in enumerate(TABLES)],
+             dbc.Button(text("apply", lang), id="scn-apply", color="primary", className="me-2"),
+             dbc.Button(text("download_yaml", lang), id="scn-download", color="secondary"),
+             dcc.Download(id="scn-download-file")),
+    ])
+
+
+def _tables(store: dict[str, str]) -> tuple[str, list[Any], list[Any]]:
+    """Title, rows and columns of the editable tables for the scenario in ``store``."""
+    scenario = parse_text(store["text"], store["name"])
+    tables = edit_tables(scenario)
+    columns = [[{"name": key, "id": key, "editable": key in EDITABLE_COLUMNS,
+                 "type": "numeric" if key in EDITABLE_COLUMNS else "text"}
+                for key in (tables[name][0].keys() if tables[name] else [])] for name in TABLES]
+    return (f"{scenario.name} ({store['name']})", [tables[name] for name in TABLES], columns)
+
+
+def register(app: Any, services: Services) -> None:
+    @app.callback(
+        Output("scenario", "data"), Output("scn-message", "children"),
+        Input("scn-pick", "value"), Input("scn-upload", "contents"), Input("scn-apply", "n_clicks"),
+        State("scn-upload", "filename"), State("scenario", "data"), State("lang", "value"),
+        *[State(f"scn-{name}", "data") for name in TABLES],
+        prevent_initial_call=True)
+    def change_scenario(pick, contents, _apply, filename, current, lang, *tables):  # type: ignore[no-untyped-def]
+        trigger = ctx.triggered_id
+        if trigger == "scn-pick" and pick:
+            path = services.scenarios[pick]
+            return {"name": pick, "text": path.read_text(encoding="utf-8")}, dbc.Alert(
+                f"{text('loaded', lang)}: {pick}", color="success", duration=4000)
+        if trigger == "scn-upload" and contents:
+            new_text, message = load_upload(contents, filename or "upload.yaml")
+            if new_text is None:
+                return no_update, dbc.Alert([html.B(text("invalid", lang)),
+                                             html.Pre(message, className="fm-error")],
+                                            color="danger")
+            return {"name": filename, "text": new_text}, dbc.Alert(
+                f"{text('loaded', lang)}: {message}", color="success", duration=4000)
+        if trigger == "scn-apply" and current:
+            try:
+                edited = apply_edits(current["text"], current["name"],
+                                     dict(zip(TABLES, [t or [] for t in tables], strict=True)))
+            except ScenarioError as exc:
+                return no_update, dbc.Alert([html.B(text("invalid", lang)),
+                                             html.Pre(str(exc), className="fm-error")],
+                                            color="danger")
+            return {"name": current["name"], "text": edited}, dbc.Alert(
+                text("loaded", lang), color="success", duration=3000)
+        return no_update, no_update
+
+    @app.callback(
+        Output("scn-title", "children"),
+        *[Output(f"scn-{name}", "data") for name in TABLES],
+        *[Output(f"scn-{name}", "columns") for name in TABLES],
+        Input("scenario", "data"))
+    def show_scenario(current):  # type: ignore[no-untyped-def]
+        title, data, columns = _tables(current)
+        return (title, *data, *columns)
+
+    @app.callback(Output("scn-download-file", "data"), Input("scn-download", "n_clicks"),
+                  State("scenario", "data"), prevent_initial_call=True)
+    def download(_n, current):  # type: ignore[no-untyped-def]
+        name = current["name"] if str(current["name"]).endswith(".yaml") else "scenario.yaml"
+        return {"content": current["text"], "filename": name}

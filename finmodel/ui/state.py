@@ -1,0 +1,204 @@
+"""Plain functions behind the app's callbacks: load, edit and run scenarios.
+
+Callbacks stay thin and call these; every function here is tested without a browser.
+A scenario travels between the browser and the server as YAML text, so nothing about a
+browser session lives on the server; results are cached by scenario hash.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from finmodel.results import RunResults
+from finmodel.scenario.errors import ScenarioError
+from finmodel.scenario.loader import parse_scenario
+from finmodel.scenario.model import Scenario
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+DEFAULT = "dormant_deposit_fund.yaml"
+
+
+def shipped_scenarios(folder: Path = SCENARIOS) -> dict[str, Path]:
+    """Shipped scenario files by file name (sweeps are for the batch runner, not the app)."""
+    if not folder.exists():
+        return {}
+    return {p.name: p for p in sorted(folder.glob("*.yaml")) if not p.name.startswith("sweep_")}
+
+
+def parse_text(text: str, name: str) -> Scenario:
+    """Validate YAML text (raises ScenarioError with file, line and field)."""
+    return parse_scenario(text, name)
+
+
+def decode_upload(contents: str, filename: str) -> str:
+    """The text of a dcc.Upload ``contents`` data URL."""
+    try:
+        _, data = contents.split(",", 1)
+        return base64.b64decode(data).decode("utf-8")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{filename}: not a UTF-8 text file ({exc})") from exc
+
+
+def load_upload(contents: str, filename: str) -> tuple[str | None, str]:
+    """(validated YAML text, message) for an uploaded file; text is None when it is bad."""
+    try:
+        text = decode_upload(contents, filename)
+        scenario = parse_text(text, filename)
+    except (ScenarioError, ValueError) as exc:
+        return None, str(exc)
+    return text, f"{filename}: {scenario.name}"
+
+
+def to_yaml(scenario: Scenario) -> str:
+    """A scenario as YAML text (defaults left out, so it reads like the original)."""
+    data = scenario.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def scenario_key(scenario: Scenario) -> str:
+    """Hash of a scenario's resolved content: the key of the results cache."""
+    text = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+# -- editable tables ------------------------------------------------------------------------
+EDITABLE = {
+    "providers": ("id", ["annual_budget", "rate", "max_expected_loss"]),
+    "facilities": ("id", ["budget", "rate", "cap", "share"]),
+    "tranches": ("name", ["size", "coupon", "market_coupon"]),
+}
+
+
+def edit_tables(scenario: Scenario) -> dict[str, list[dict[str, Any]]]:
+    """The main parameters as rows for the scenario page's editable tables."""
+    providers = [{"id": p.id, "type": p.type.value, "annual_budget": p.annual_budget,
+                  "rate": p.rate, "max_expected_loss": p.max_expected_loss}
+                 for p in scenario.providers]
+    facilities = [{"id": f.id, "kind": f.kind.value, "budget": f.budget, "rate": f.rate,
+                   "cap": f.cap, "share": f.share} for f in scenario.facilities]
+    tranches = [{"vehicle": v.id, "name": t.name, "kind": t.kind.value, "size": t.size,
+                 "coupon": t.coupon, "market_coupon": t.market_coupon}
+                for v in scenario.vehicles for t in v.tranches]
+    arrivals = []
+    if scenario.pipeline is not None:
+        for stage, by_issue in scenario.pipeline.arrivals.items():
+            for issue, rate in by_issue.items():
+                arrivals.append({"stage": stage.value, "issue": issue.value, "firms": rate})
+    return {"providers": providers, "facilities": facilities, "tranches": tranches,
+            "arrivals": arrivals}
+
+
+def _number(value: Any) -> Any:
+    if value in ("", None):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value  # left for validation to refuse, with its field path
+
+
+def apply_edits(text: str, name: str, tables: dict[str, list[dict[str, Any]]]) -> str:
+    """The scenario text with the edited table values put back, validated.
+
+    Raises:
+        ScenarioError: when the edited scenario is invalid (nothing is changed then).
+    """
+    data = yaml.safe_load(text)
+    for row in tables.get("providers", []):
+        for p in data.get("providers", []):
+            if p["id"] == row["id"]:
+                for key in EDITABLE["providers"][1]:
+                    if key in row and _number(row[key]) is not None:
+                        p[key] = _number(row[key])
+    for row in tables.get("facilities", []):
+        for f in data.get("facilities", []):
+            if f["id"] == row["id"]:
+                for key in EDITABLE["facilities"][1]:
+                    if key in row and _number(row[key]) is not None:
+                        f[key] = _number(row[key])
+    for row in tables.get("tranches", []):
+        for v in data.get("vehicles", []):
+            if v["id"] != row["vehicle"]:
+                continue
+            for t in v["tranches"]:
+                if t["name"] == row["name"]:
+                    for key in EDITABLE["tranches"][1]:
+                        if key in row and _number(row[key]) is not None:
+                            t[key] = _number(row[key])
+    for row in tables.get("arrivals", []):
+        pipeline = data.get("pipeline") or {}
+        arrivals = pipeline.get("arrivals") or {}
+        if row["stage"] in arrivals and row["issue"] in arrivals[row["stage"]]:
+            arrivals[row["stage"]][row["issue"]] = _number(row["firms"])
+    edited = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    parse_text(edited, name)
+    return edited
+
+
+# -- the capital-stack what-if ----------------------------------------------------------------
+def stack_controls(scenario: Scenario, vehicle: str) -> dict[str, float | None]:
+    """Current slider values of a vehicle: first-loss size, guarantee rate and cap, coupon."""
+    v = next(x for x in scenario.vehicles if x.id == vehicle)
+    guarantee = v.guarantees[0] if v.guarantees else None
+    concessional = next((t for t in v.tranches if t.concessional), None)
+    return {"first_loss": v.tranches[0].size if len(v.tranches) > 1 else None,
+            "rate": guarantee.rate if guarantee else None,
+            "cap": guarantee.cap if guarantee else None,
+            "coupon": concessional.coupon if concessional else None}
+
+
+def stack_what_if(scenario: Scenario, vehicle: str, first_loss: float | None,
+                  rate: float | None, cap: float | None, coupon: float | None) -> Scenario:
+    """The scenario reduced to one vehicle, with the sliders' values applied.
+
+    The top tranche absorbs a change in the first-loss size; the first guarantee takes
+    the rate and cap; the first concessional tranche takes the coupon.
+    """
+    v = next(x for x in scenario.vehicles if x.id == vehicle)
+    tranches = list(v.tranches)
+    if first_loss is not None and len(tranches) > 1:
+        middle = sum(t.size for t in tranches[1:-1])
+        top = 1.0 - middle - first_loss
+        if top <= 0:
+            raise ValueError(f"first loss {first_loss:.2%} leaves nothing for the top tranche")
+        tranches[0] = tranches[0].model_copy(update={"size": first_loss})
+        tranches[-1] = tranches[-1].model_copy(update={"size": top})
+    if coupon is not None:
+        for k, t in enumerate(tranches):
+            if t.concessional:
+                tranches[k] = t.model_copy(update={"coupon": min(coupon, t.reference_coupon)})
+                break
+    guarantees = list(v.guarantees)
+    if guarantees and rate is not None and cap is not None and rate > 0 and cap > 0:
+        guarantees[0] = guarantees[0].model_copy(update={"rate": rate, "cap": cap})
+    changed = v.model_copy(update={"tranches": tranches, "guarantees": guarantees})
+    return Scenario.model_validate({**scenario.model_dump(), "vehicles": [changed.model_dump()],
+                                    "pipeline": None, "simulation": None, "portfolio": None,
+                                    "logic_model": None, "kpis": [], "facilities": [],
+                                    "shocks": [], "sweep": None})
+
+
+class ResultsCache:
+    """Results by scenario hash, in a diskcache shared by the app's processes."""
+
+    def __init__(self, cache: Any) -> None:
+        self.cache = cache
+
+    def get_or_run(self, scenario: Scenario,
+                   progress: Callable[[int, int], None] | None = None) -> RunResults:
+        from finmodel.run import run
+
+        key = "results:" + scenario_key(scenario)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        results = run(scenario, progress=progress)
+        self.cache.set(key, results, expire=3600)
+        return results
