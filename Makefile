@@ -1,11 +1,15 @@
-# finmodel: `make run` sets up and runs the default scenario; `make test` sets up and tests.
+# finmodel: `make run` sets up and starts the web app on 127.0.0.1:8050 with the default
+# scenario; `make test` sets up and runs the tests; `make cli` runs the default scenario
+# from the command line into out/.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/dormant_deposit_fund.yaml
 OUT ?= out
 
-.PHONY: setup run test lint bench clean
+PORT ?= 8050
+
+.PHONY: setup run cli test lint bench clean
 
 $(BIN)/finmodel: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +20,9 @@ $(BIN)/finmodel: pyproject.toml
 setup: $(BIN)/finmodel
 
 run: setup
+	$(BIN)/python app.py --host 127.0.0.1 --port $(PORT)
+
+cli: setup
 	$(BIN)/finmodel run $(SCENARIO) --out $(OUT)
 
 test: setup

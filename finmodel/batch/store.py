@@ -33,7 +33,8 @@ from finmodel.io import write_text_atomic
 
 #: Result kinds kept in the store (the loss distributions and candidate lists are not).
 KINDS = ("tranches", "vehicles", "guarantees", "gaps", "handoffs", "providers", "facilities",
-         "coverage", "bundle_summary", "flows", "gap_years", "portfolios", "case_map", "portfolio_stages", "impact",
+         "coverage", "bundle_summary", "flows", "gap_years", "portfolios", "case_map",
+         "portfolio_stages", "impact",
          "spillover", "frontier", "kpis", "collective_impact", "logic_holes")
 
 
