@@ -40,6 +40,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.bench_bundle
 	$(BIN)/python -m benchmarks.bench_portfolios
 	$(BIN)/python -m benchmarks.bench_batch
+	$(BIN)/python -m benchmarks.bench_app
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache *.egg-info
