@@ -18,9 +18,9 @@ def numbers(rows: list[tuple[str, str]]) -> html.Div:
                              for label, value in rows]))
 
 
-def graph(component_id: str) -> dcc.Graph:
+def graph(component_id: str, height: int = 460) -> dcc.Graph:
     return dcc.Graph(id=component_id, config={"displaylogo": False},
-                     style={"height": "460px"})
+                     style={"height": f"{height}px"})
 
 
 def table(component_id: str, editable: bool = False, **kwargs: Any) -> dash_table.DataTable:

@@ -26,7 +26,7 @@ PORTFOLIO_COLORS = {"firm_by_firm": "#999999", "core_issue": "#d95f02"}
 LEVEL_X = {"activity": 0, "output": 1, "outcome": 2, "impact": 3}
 
 
-def _layout(fig: go.Figure, title: str, lang: str) -> go.Figure:
+def styled(fig: go.Figure, title: str, lang: str) -> go.Figure:
     fig.update_layout(title={"text": title, "x": 0.01}, template="plotly_white",
                       font={"family": FONT, "size": 13}, margin={"l": 70, "r": 30, "t": 70, "b": 60},
                       legend={"orientation": "h", "y": -0.18}, meta={"lang": lang})
@@ -38,7 +38,7 @@ def empty_figure(title: str, message: str, lang: str) -> go.Figure:
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return _layout(fig, title, lang)
+    return styled(fig, title, lang)
 
 
 def _vehicle(results: RunResults, vehicle: str | None) -> str | None:
@@ -67,7 +67,7 @@ def make_stack(results: RunResults, lang: str, vehicle: str | None = None) -> go
                              hovertemplate=label + "<extra></extra>"))
     fig.update_layout(barmode="stack", showlegend=False)
     fig.update_yaxes(tickformat=".0%", range=[0, 1], title=text("tranches", lang))
-    return _layout(fig, f"{title}: {vid}", lang)
+    return styled(fig, f"{title}: {vid}", lang)
 
 
 def make_loss_distribution(results: RunResults, lang: str, vehicle: str | None = None,
@@ -94,7 +94,7 @@ def make_loss_distribution(results: RunResults, lang: str, vehicle: str | None =
                           annotation_text=row.tranche, annotation_position="top")
     fig.update_xaxes(title=f"{text('pool_loss', lang)} ({unit_label(unit, lang)})")
     fig.update_yaxes(title=text("probability", lang))
-    return _layout(fig, f"{title}: {vid}", lang)
+    return styled(fig, f"{title}: {vid}", lang)
 
 
 def make_tranche_metrics(results: RunResults, lang: str, vehicle: str | None = None) -> go.Figure:
@@ -112,7 +112,7 @@ def make_tranche_metrics(results: RunResults, lang: str, vehicle: str | None = N
     ])
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".1%")
-    return _layout(fig, f"{title}: {vid}", lang)
+    return styled(fig, f"{title}: {vid}", lang)
 
 
 # -- bundle --------------------------------------------------------------------------------
@@ -132,7 +132,7 @@ def make_gap_heatmap(results: RunResults, lang: str) -> go.Figure:
         texttemplate="%{text}", colorbar={"title": unit_label(unit, lang)}))
     fig.update_yaxes(title=text("stage", lang), autorange="reversed")
     fig.update_xaxes(title=text("issue", lang))
-    return _layout(fig, title, lang)
+    return styled(fig, title, lang)
 
 
 def make_gap_years(results: RunResults, lang: str) -> go.Figure:
@@ -153,7 +153,7 @@ def make_gap_years(results: RunResults, lang: str) -> go.Figure:
     ])
     fig.update_xaxes(title=text("year", lang), dtick=1)
     fig.update_yaxes(title=unit_label(results.scenario.unit, lang))
-    return _layout(fig, title, lang)
+    return styled(fig, title, lang)
 
 
 def make_handoffs(results: RunResults, lang: str) -> go.Figure:
@@ -172,7 +172,7 @@ def make_handoffs(results: RunResults, lang: str) -> go.Figure:
                hovertemplate="%{x}: %{y:.1f}<br>" + text("share_funded", lang) + " %{text}"),
     ])
     fig.update_yaxes(title=text("graduates", lang))
-    return _layout(fig, title + f" ({text('share_funded', lang)})", lang)
+    return styled(fig, title + f" ({text('share_funded', lang)})", lang)
 
 
 def make_sankey(results: RunResults, lang: str) -> go.Figure:
@@ -199,7 +199,7 @@ def make_sankey(results: RunResults, lang: str) -> go.Figure:
         link={"source": [index[o] for o in first["origin"]] + [stage_at[s] for s in second["stage"]],
               "target": [stage_at[s] for s in first["stage"]] + [issue_at[i] for i in second["issue"]],
               "value": list(first["amount"]) + list(second["amount"])}))
-    return _layout(fig, f"{title} ({unit_label(results.scenario.unit, lang)})", lang)
+    return styled(fig, f"{title} ({unit_label(results.scenario.unit, lang)})", lang)
 
 
 def make_coverage(results: RunResults, lang: str) -> go.Figure:
@@ -220,7 +220,7 @@ def make_coverage(results: RunResults, lang: str) -> go.Figure:
                                texttemplate="%{text}", colorscale="Blues",
                                colorbar={"title": text("providers_count", lang)}))
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, title, lang)
+    return styled(fig, title, lang)
 
 
 # -- portfolios and impact ------------------------------------------------------------------
@@ -237,13 +237,14 @@ def make_portfolio_comparison(results: RunResults, lang: str) -> go.Figure:
         fig.add_trace(go.Bar(x=[text("core_impact", lang), text("spillover_impact", lang)],
                              y=[s.loc[name, "core_impact"], s.loc[name, "spillover_impact"]],
                              name=text(name, lang), marker_color=color, legendgroup=name), 1, 1)
-        fig.add_trace(go.Bar(x=[text("money", lang), "public", text("expected_loss", lang)],
+        fig.add_trace(go.Bar(x=[text("money", lang), text("public_money", lang),
+                                text("expected_loss", lang)],
                              y=[s.loc[name, "money"], s.loc[name, "public_money"],
                                 s.loc[name, "expected_loss"]],
                              name=text(name, lang), marker_color=color, legendgroup=name,
                              showlegend=False), 1, 2)
     fig.update_layout(barmode="group")
-    return _layout(fig, title, lang)
+    return styled(fig, title, lang)
 
 
 def make_frontier(results: RunResults, lang: str) -> go.Figure:
@@ -262,7 +263,7 @@ def make_frontier(results: RunResults, lang: str) -> go.Figure:
                                  name=text(row.portfolio, lang)))
     fig.update_xaxes(title=text("max_expected_loss", lang), tickformat=".0%")
     fig.update_yaxes(title=text("core_impact", lang))
-    return _layout(fig, title, lang)
+    return styled(fig, title, lang)
 
 
 def make_case_map(results: RunResults, lang: str) -> go.Figure:
@@ -286,7 +287,7 @@ def make_case_map(results: RunResults, lang: str) -> go.Figure:
                                  text=[[amount(v, unit, lang) if v else "" for v in r]
                                        for r in grid.to_numpy()], texttemplate="%{text}"), 1, k)
     fig.update_layout(coloraxis={"colorscale": "Oranges"})
-    return _layout(fig, title, lang)
+    return styled(fig, title, lang)
 
 
 def make_kpi_dashboard(results: RunResults, lang: str) -> go.Figure:
@@ -319,7 +320,7 @@ def make_kpi_dashboard(results: RunResults, lang: str) -> go.Figure:
                                      line={"color": PORTFOLIO_COLORS[name]}, showlegend=n == 0,
                                      legendgroup=name), r, c)
     fig.update_layout(height=320 * rows)
-    return _layout(fig, title, lang)
+    return styled(fig, title, lang)
 
 
 def make_logic_model(results: RunResults, lang: str) -> go.Figure:
@@ -355,7 +356,7 @@ def make_logic_model(results: RunResults, lang: str) -> go.Figure:
     fig.update_xaxes(tickvals=list(LEVEL_X.values()), ticktext=[word(k, lang) for k in LEVEL_X],
                      range=[-0.5, 3.5])
     fig.update_yaxes(visible=False, range=[0, 1.05])
-    return _layout(fig, title, lang)
+    return styled(fig, title, lang)
 
 
 def make_compare(named: list[tuple[str, RunResults]], lang: str) -> go.Figure:
@@ -379,7 +380,7 @@ def make_compare(named: list[tuple[str, RunResults]], lang: str) -> go.Figure:
                             name=name) for name in table.index])
     fig.update_layout(barmode="group")
     fig.update_yaxes(title=unit_label(named[0][1].scenario.unit if named else "", lang))
-    return _layout(fig, title, lang)
+    return styled(fig, title, lang)
 
 
 FIGURES: dict[str, Callable[..., go.Figure]] = {

@@ -40,7 +40,7 @@ def layout(lang: str, services: Services, store: dict[str, str]) -> html.Div:
         dbc.Row([dbc.Col(card(graph("bdl-handoffs")), md=6),
                  dbc.Col(card(graph("bdl-coverage")), md=6)]),
         card(graph("bdl-sankey")),
-        card(html.H6(text("gap", lang) + " → designer"),
+        card(html.H6(text("designer", lang)),
              dbc.Row([dbc.Col(dcc.Input(id="bdl-share", type="number", value=0.3, min=0.01,
                                         max=1, step=0.05), md=2),
                       dbc.Col(dcc.Dropdown(id="bdl-stage", options=stages, placeholder="all"), md=3),

@@ -45,6 +45,21 @@ def batch_table(folder: str) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).round(4)
 
 
+def batch_figure(frame: pd.DataFrame, lang: str) -> Any:
+    """Runs of a batch side by side on their first headline figure."""
+    import plotly.graph_objects as go
+
+    from finmodel.ui.figures import styled
+
+    for column in ("expected_loss", "gap", "public_expected_cost"):
+        if column in frame.columns:
+            data = frame.dropna(subset=[column])
+            fig = go.Figure(go.Bar(x=data["run_id"], y=data[column], name=text(column, lang)))
+            fig.update_yaxes(title=text(column, lang))
+            return styled(fig, text("fig_compare", lang), lang)
+    return empty_figure(text("fig_compare", lang), "", lang)
+
+
 def layout(lang: str, services: Services, store: dict[str, str]) -> html.Div:
     options = [{"label": n, "value": n} for n in services.scenarios]
     return html.Div([
@@ -53,8 +68,12 @@ def layout(lang: str, services: Services, store: dict[str, str]) -> html.Div:
                      dcc.Dropdown(id="cmp-pick", options=options, multi=True)], md=7),
             dbc.Col([html.Label(text("batch_folder", lang)),
                      dcc.Input(id="cmp-folder", type="text", style={"width": "100%"})], md=3),
-            dbc.Col(dbc.Button(text("run", lang), id="cmp-go", color="primary",
-                               className="mt-4"), md=2)]),
+            dbc.Col([dbc.Button(text("run", lang), id="cmp-go", color="primary",
+                                className="mt-4 me-2"),
+                     dbc.Button(text("cancel", lang), id="cmp-cancel", color="secondary",
+                                className="mt-4", disabled=True)], md=2)]),
+             dbc.Progress(id="cmp-progress", value=0, max=1, className="mt-2",
+                          style={"height": "18px"}),
              html.Div(id="cmp-message")),
         card(table("cmp-table")),
         card(graph("cmp-chart")),
@@ -66,8 +85,12 @@ def register(app: Any, services: Services) -> None:
                   Output("cmp-chart", "figure"), Output("cmp-message", "children"),
                   Input("cmp-go", "n_clicks"), Input("lang", "value"), State("cmp-pick", "value"),
                   State("cmp-folder", "value"), background=True,
-                  running=[(Output("cmp-go", "disabled"), True, False)], prevent_initial_call=True)
-    def compare(_n, lang, picks, folder):  # type: ignore[no-untyped-def]
+                  running=[(Output("cmp-go", "disabled"), True, False),
+                           (Output("cmp-cancel", "disabled"), False, True)],
+                  cancel=[Input("cmp-cancel", "n_clicks")],
+                  progress=[Output("cmp-progress", "value"), Output("cmp-progress", "max")],
+                  prevent_initial_call=True)
+    def compare(set_progress, _n, lang, picks, folder):  # type: ignore[no-untyped-def]
         if folder:
             try:
                 frame = batch_table(folder)
@@ -75,11 +98,12 @@ def register(app: Any, services: Services) -> None:
                 return [], [], empty_figure(text("fig_compare", lang), str(exc), lang), dbc.Alert(
                     str(exc), color="danger")
             return (frame.to_dict("records"), [{"name": c, "id": c} for c in frame.columns],
-                    empty_figure(text("fig_compare", lang), "", lang), "")
+                    batch_figure(frame, lang), "")
         named = []
-        for name in picks or []:
+        for k, name in enumerate(picks or [], start=1):
             scenario = parse_text(services.scenarios[name].read_text(encoding="utf-8"), name)
             named.append((name, services.cache.get_or_run(scenario)))
+            set_progress((k, len(picks)))
         if not named:
             return [], [], empty_figure(text("fig_compare", lang), "", lang), ""
         frame = headline_table(named)
