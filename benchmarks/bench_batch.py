@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from finmodel.batch.runner import Progress, run_batch
+from finmodel.batch.runner import run_batch, silent_progress
 from finmodel.batch.sweep import expand
 from finmodel.run import run
 from finmodel.scenario.loader import load_scenario
@@ -51,15 +51,6 @@ def scenario_file(folder: Path) -> Path:
     return path
 
 
-def silent(total: int) -> Progress:
-    class Sink:
-        def write(self, text: str) -> None: ...
-        def flush(self) -> None: ...
-        def isatty(self) -> bool:
-            return False
-    return Progress(total, Sink())  # type: ignore[arg-type]
-
-
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -74,7 +65,7 @@ def main() -> None:
                               ("process pool, 2 workers", {"workers": 2}),
                               ("dask LocalCluster, 2 workers", {"workers": 2, "backend": "dask"})]:
             start = time.perf_counter()
-            report = run_batch([path], folder / label.replace(" ", "_"), progress=silent, **kwargs)
+            report = run_batch([path], folder / label.replace(" ", "_"), progress=silent_progress, **kwargs)
             timings[label] = time.perf_counter() - start
             assert report.count("ok") == RUNS, report.failures
         print(f"{RUNS} runs of a small Monte Carlo stack scenario")

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from finmodel import ScenarioError, load_scenario, parse_scenario
-from finmodel.batch.runner import Progress, run_batch
+from finmodel.batch.runner import Progress, run_batch, silent_progress
 from finmodel.batch.store import read_store, write_parquet_atomic
 from finmodel.batch.sweep import expand, run_seeds
 from finmodel.cli import main
@@ -22,13 +22,7 @@ GRID = ROOT / "scenarios" / "sweep_first_loss.yaml"
 LHS = ROOT / "scenarios" / "sweep_guarantee_lhs.yaml"
 
 
-def quiet(total: int) -> Progress:
-    class Sink:
-        def write(self, text: str) -> None: ...
-        def flush(self) -> None: ...
-        def isatty(self) -> bool:
-            return False
-    return Progress(total, Sink())  # type: ignore[arg-type]
+quiet = silent_progress
 
 
 def sweep_file(tmp_path: Path, grid: dict[str, Any], name: str = "s.yaml") -> Path:

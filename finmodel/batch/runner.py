@@ -143,6 +143,18 @@ class Progress:
         self.out.flush()
 
 
+class _Silent:
+    def write(self, text: str) -> None: ...
+    def flush(self) -> None: ...
+    def isatty(self) -> bool:
+        return False
+
+
+def silent_progress(total: int) -> Progress:
+    """A progress reporter that shows nothing (for library use, tests and benchmarks)."""
+    return Progress(total, _Silent())  # type: ignore[arg-type]
+
+
 def _serial(tasks: list[Task]) -> Iterator[Outcome]:
     for task in tasks:
         yield execute(task)

@@ -111,27 +111,21 @@ def apply_edits(text: str, name: str, tables: dict[str, list[dict[str, Any]]]) -
         ScenarioError: when the edited scenario is invalid (nothing is changed then).
     """
     data = yaml.safe_load(text)
-    for row in tables.get("providers", []):
-        for p in data.get("providers", []):
-            if p["id"] == row["id"]:
-                for key in EDITABLE["providers"][1]:
-                    if key in row and _number(row[key]) is not None:
-                        p[key] = _number(row[key])
-    for row in tables.get("facilities", []):
-        for f in data.get("facilities", []):
-            if f["id"] == row["id"]:
-                for key in EDITABLE["facilities"][1]:
-                    if key in row and _number(row[key]) is not None:
-                        f[key] = _number(row[key])
-    for row in tables.get("tranches", []):
-        for v in data.get("vehicles", []):
-            if v["id"] != row["vehicle"]:
-                continue
-            for t in v["tranches"]:
-                if t["name"] == row["name"]:
-                    for key in EDITABLE["tranches"][1]:
-                        if key in row and _number(row[key]) is not None:
-                            t[key] = _number(row[key])
+
+    def put_back(items: list[dict[str, Any]], rows: list[dict[str, Any]], table: str) -> None:
+        key_field, fields = EDITABLE[table]
+        for row in rows:
+            for item in items:
+                if item.get(key_field) == row.get(key_field):
+                    for field in fields:
+                        if field in row and _number(row[field]) is not None:
+                            item[field] = _number(row[field])
+
+    put_back(data.get("providers", []), tables.get("providers", []), "providers")
+    put_back(data.get("facilities", []), tables.get("facilities", []), "facilities")
+    for vehicle in data.get("vehicles", []):
+        rows = [r for r in tables.get("tranches", []) if r.get("vehicle") == vehicle["id"]]
+        put_back(vehicle["tranches"], rows, "tranches")
     for row in tables.get("arrivals", []):
         pipeline = data.get("pipeline") or {}
         arrivals = pipeline.get("arrivals") or {}
