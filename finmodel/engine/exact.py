@@ -65,6 +65,24 @@ LARGE_SEGMENT = 16
 def _small_group_distribution(count: IntArray, whole: int, frac: FloatArray,
                               p: FloatArray) -> FloatArray:
     """Conditional loss distribution (nodes x lattice) of loans whose loss is whole + frac units."""
+    if whole > 0 and not np.any(frac > 0):
+        # Every loan loses exactly `whole` units: track the number of defaults (a
+        # Poisson-binomial count, n + 1 states) and spread it over the lattice at the end,
+        # `whole` times less work than walking the loss lattice itself.
+        n = int(count.sum())
+        defaults = np.zeros((p.shape[0], n + 1))
+        defaults[:, 0] = 1.0
+        top = 0
+        for s in range(count.shape[0]):
+            q = p[:, s : s + 1]
+            for _ in range(int(count[s])):
+                moved = defaults[:, : top + 1] * q
+                defaults[:, : top + 1] -= moved
+                defaults[:, 1 : top + 2] += moved
+                top += 1
+        dist = np.zeros((p.shape[0], n * whole + 1))
+        dist[:, ::whole] = defaults
+        return dist
     length = int(np.sum(count * (whole + (frac > 0)))) + 1
     dist = np.zeros((p.shape[0], length))
     dist[:, 0] = 1.0
@@ -153,9 +171,20 @@ def _fold(dist: FloatArray, size: int) -> FloatArray:
     return padded.reshape(dist.shape[0], -1, size).sum(axis=1)
 
 
+def _small_groups(count: IntArray, whole: FloatArray, frac: FloatArray,
+                  p: FloatArray) -> list[FloatArray]:
+    """Conditional loss distributions (all nodes) of the small segments, grouped by step."""
+    small = np.flatnonzero(count < LARGE_SEGMENT)
+    return [_small_group_distribution(count[g], int(k), frac[g], p[:, g])
+            for k in np.unique(whole[small]) for g in [small[whole[small] == k]]]
+
+
 def _conditional_spectrum(count: IntArray, whole: FloatArray, frac: FloatArray, p: FloatArray,
-                          size: int) -> np.ndarray:
-    """DFT (at the size-th roots of unity) of the conditional pool loss, one row per node."""
+                          size: int, groups: list[FloatArray]) -> np.ndarray:
+    """DFT (at the size-th roots of unity) of the conditional pool loss, one row per node.
+
+    ``groups`` holds the small segments' distributions for these rows (see _small_groups).
+    """
     frequency = np.arange(size // 2 + 1, dtype=np.int64)
     omega = np.exp(-2j * np.pi * frequency / size)
     pgf = np.ones((p.shape[0], omega.shape[0]), dtype=complex)
@@ -167,10 +196,7 @@ def _conditional_spectrum(count: IntArray, whole: FloatArray, frac: FloatArray, 
             step = step * ((1.0 - frac[s]) + frac[s] * omega)
         base = 1.0 - p[:, s : s + 1] + p[:, s : s + 1] * step[None, :]
         pgf *= integer_power(base, int(count[s]))
-    small = np.flatnonzero(~large)
-    for k in np.unique(whole[small]):
-        group = small[whole[small] == k]
-        dist = _small_group_distribution(count[group], int(k), frac[group], p[:, group])
+    for dist in groups:
         pgf *= fft.rfft(_fold(dist, size), n=size, axis=1)
     return pgf
 
@@ -228,9 +254,11 @@ def exact_loss_distribution(pool: Pool, nodes: int = 96, max_points: int = 4096,
         lo = np.zeros(z.shape[0], dtype=np.int64)
         size = np.full(z.shape[0], full, dtype=np.int64)
     prob = np.zeros(top + 1)
+    groups = _small_groups(count, whole, frac, p)  # once for every node, folded per width
     for width in np.unique(size):
         rows = np.flatnonzero(size == width)
-        spectrum = _conditional_spectrum(count, whole, frac, p[rows], int(width))
+        spectrum = _conditional_spectrum(count, whole, frac, p[rows], int(width),
+                                         [g[rows] for g in groups])
         if width == full:
             # The DFT is linear: integrate over the factor first, then invert once.
             mixed = (weights[rows, None] * spectrum).sum(axis=0)  # numpy sum: no BLAS
