@@ -147,3 +147,14 @@ def test_app_builds_without_side_effects(tmp_path: Path) -> None:
     assert a is not b and a.services is not b.services  # type: ignore[attr-defined]
     assert a.config.serve_locally
     assert "bootstrap.min.css" in {p.name for p in Path(a.config.assets_folder).iterdir()}
+
+
+def test_export_menu_lists_only_the_scenario_figures_with_titles() -> None:
+    from finmodel.ui.figures import TITLES, figure_names
+
+    stack_only = figure_names(load_scenario(STACK))
+    assert stack_only == ["stack", "loss_distribution", "tranche_metrics"]
+    everything = figure_names(load_scenario(ROOT / "scenarios" / "core_issue_vs_firm_by_firm.yaml"))
+    assert "kpis" in everything and "stack" not in everything
+    assert set(TITLES) == set(FIGURES)
+    assert all(text(TITLES[n], "ja") for n in FIGURES)

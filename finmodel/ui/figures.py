@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from finmodel.results import RunResults
+from finmodel.scenario.model import Scenario
 from finmodel.ui.i18n import amount, text, unit_label, word
 
 FONT = "Noto Sans CJK JP, Noto Sans JP, Noto Sans, Arial, sans-serif"
@@ -393,13 +394,26 @@ FIGURES: dict[str, Callable[..., go.Figure]] = {
 }
 
 
-def available_figures(results: RunResults) -> list[str]:
-    """The figures this scenario's results can draw, in board-paper order."""
+#: The title (i18n key) of each figure, for menus.
+TITLES = {"stack": "fig_stack", "loss_distribution": "fig_loss", "tranche_metrics": "fig_tranches",
+          "gap_heatmap": "fig_gap_heatmap", "gap_years": "fig_gap_years",
+          "handoffs": "fig_handoffs", "sankey": "fig_sankey", "coverage": "fig_coverage",
+          "portfolios": "fig_portfolios", "frontier": "fig_frontier", "case_map": "fig_case_map",
+          "kpis": "fig_kpis", "logic_model": "fig_logic"}
+
+
+def figure_names(scenario: Scenario) -> list[str]:
+    """The figures a scenario's results can draw, in board-paper order."""
     names = []
-    if results.scenario.vehicles:
+    if scenario.vehicles:
         names += ["stack", "loss_distribution", "tranche_metrics"]
-    if results.bundle is not None:
+    if scenario.has_bundle:
         names += ["gap_heatmap", "gap_years", "handoffs", "sankey", "coverage"]
-    if results.portfolios is not None:
+    if scenario.portfolio is not None:
         names += ["portfolios", "frontier", "case_map", "kpis", "logic_model"]
     return names
+
+
+def available_figures(results: RunResults) -> list[str]:
+    """The figures these results can draw, in board-paper order."""
+    return figure_names(results.scenario)

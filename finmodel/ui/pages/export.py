@@ -9,7 +9,7 @@ from dash import Input, Output, State, dcc, html
 
 from finmodel.ui.components import card
 from finmodel.ui.export import board_paper
-from finmodel.ui.figures import FIGURES
+from finmodel.ui.figures import FIGURES, TITLES, figure_names
 from finmodel.ui.i18n import text
 from finmodel.ui.services import Services
 
@@ -35,11 +35,12 @@ def paper_file(services: Services, store: dict[str, str], lang: str) -> dict[str
 
 
 def layout(lang: str, services: Services, store: dict[str, str]) -> html.Div:
+    names = figure_names(services.scenario(store))
     return html.Div([
         card(html.H6(text("chart", lang)),
              dbc.Row([dbc.Col(dcc.Dropdown(id="exp-chart", options=[
-                 {"label": name, "value": name} for name in FIGURES], value="stack",
-                 clearable=False), md=4),
+                 {"label": text(TITLES[name], lang), "value": name} for name in names],
+                 value=names[0] if names else None, clearable=False), md=5),
                       dbc.Col(dcc.RadioItems(id="exp-format", options=["png", "svg", "pdf"],
                                              value="png", inline=True), md=3),
                       dbc.Col(dbc.Button(text("download_chart", lang), id="exp-chart-go",
