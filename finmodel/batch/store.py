@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -29,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from finmodel.io import write_text_atomic
+from finmodel.io import write_parquet_atomic, write_text_atomic
 
 #: Result kinds kept in the store (the loss distributions and candidate lists are not).
 KINDS = ("tranches", "vehicles", "guarantees", "gaps", "handoffs", "providers", "facilities",
@@ -53,20 +51,6 @@ def scenario_hash(content: dict[str, Any], version: str) -> str:
     """Key of a run: the resolved scenario's canonical JSON and the finmodel version."""
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(f"{version}\n{text}".encode()).hexdigest()[:24]
-
-
-def write_parquet_atomic(table: pd.DataFrame, path: Path) -> Path:
-    """Write a table as Parquet through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        table.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 @dataclass

@@ -51,7 +51,6 @@ from finmodel.vocabulary import (
     FacilityKind,
     Instrument,
     Issue,
-    Sector,
     Stage,
 )
 
@@ -124,8 +123,6 @@ class Ledgers:
         # handoffs: per transition (seed->early, early->middle, middle->later, later->exit)
         self.graduates = np.zeros(len(STAGE_ORDER))
         self.funded_next = np.zeros(len(STAGE_ORDER))
-        self.defaults = np.zeros((len(STAGE_ORDER), len(ISSUES)))
-        self.exits = 0.0
         self.firms = 0  # firms that arrived
         self.firm_years = 0  # yearly steps taken by firms
 
@@ -277,7 +274,6 @@ class BundleRun:
                 pd = min(terms.annual_pd * firm.pd_multiplier * pd_factor, 1.0)
                 if self.uniform() < pd:
                     self.settle_default(firm)
-                    self.ledgers.defaults[stage_index, ISSUES.index(firm.issue)] += 1
                     self._alive.pop(firm.number, None)
                     return
                 self.collect_interest(firm)
@@ -285,7 +281,6 @@ class BundleRun:
                     self.settle_repayment(firm)
                     self.ledgers.graduates[stage_index] += 1
                     if firm.stage is Stage.later or stage_index + 1 >= len(STAGE_ORDER):
-                        self.ledgers.exits += 1
                         self._alive.pop(firm.number, None)
                         return
                     firm.stage = STAGE_ORDER[stage_index + 1]
@@ -449,6 +444,3 @@ class BundleRun:
                     self.ledgers.outstanding[position.provider] += position.amount
         return self.ledgers
 
-
-def sector_of(scenario: Scenario) -> list[Sector]:
-    return [p.resolved_sector for p in scenario.providers]

@@ -12,11 +12,10 @@ from __future__ import annotations
 import io
 import threading
 from pathlib import Path
-from typing import Any
 
 import plotly.graph_objects as go
 
-from finmodel.io import write_text_atomic
+from finmodel.io import write_bytes_atomic
 from finmodel.results import RunResults
 from finmodel.ui.figures import FIGURES, FONT, available_figures
 from finmodel.ui.i18n import amount, percent, text, word
@@ -60,22 +59,6 @@ class Renderer:
             if self._started:
                 kaleido.stop_sync_server(silence_warnings=True)
                 self._started = False
-
-
-def write_bytes_atomic(data: bytes, path: Path) -> Path:
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def export_charts(results: RunResults, lang: str, folder: Path, fmt: str,
@@ -185,8 +168,4 @@ def export_paper(results: RunResults, lang: str, path: Path, renderer: Renderer)
     return write_bytes_atomic(board_paper(results, lang, renderer), path)
 
 
-def export_summary(results: RunResults, lang: str) -> dict[str, Any]:
-    return {"assumptions": assumptions(results, lang), "headlines": headlines(results, lang)}
-
-
-__all__ = ["Renderer", "board_paper", "export_charts", "export_paper", "write_text_atomic"]
+__all__ = ["Renderer", "board_paper", "export_charts", "export_paper"]
