@@ -23,6 +23,10 @@ class RunResults:
         tranches: one row per vehicle and tranche (bottom to top).
         vehicles: one row per vehicle.
         guarantees: one row per vehicle and guarantee.
+        cashflows: expected cash flows by vehicle, holder (each tranche, the pool, each
+            guarantor, the manager, the vehicle) and period, with P10/P90 of cash.
+        one_period: the one-period view (exact, Monte Carlo or LHP engine, bullet, one
+            payment at the horizon) of each tranche under the same priority of payments.
         loss_distributions: each vehicle's pool loss distribution, by vehicle id.
         bundle: the bundle simulation's tables (``gaps``, ``handoffs``, ...), if any.
         portfolios: the firm-by-firm and core-issue portfolios' tables, if any.
@@ -32,6 +36,8 @@ class RunResults:
     tranches: pd.DataFrame
     vehicles: pd.DataFrame
     guarantees: pd.DataFrame
+    cashflows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    one_period: pd.DataFrame = field(default_factory=pd.DataFrame)
     loss_distributions: dict[str, LossDistribution] = field(default_factory=dict)
     bundle: BundleResults | None = None
     portfolios: PortfolioResults | None = None
@@ -95,6 +101,8 @@ class RunResults:
             "tranches": self.tranches,
             "vehicles": self.vehicles,
             "guarantees": self.guarantees,
+            "cashflows": self.cashflows,
+            "one_period": self.one_period,
             "loss_distribution": pd.concat(losses, ignore_index=True) if losses
             else pd.DataFrame(columns=["vehicle", "loss", "probability", "cdf"]),
         }

@@ -100,6 +100,42 @@ class Engine(StrEnum):
     lhp = "lhp"  # Vasicek large homogeneous pool closed form
 
 
+class Amortisation(StrEnum):
+    """How a segment's loans repay principal over the vehicle's life."""
+
+    bullet = "bullet"  # all principal at the horizon
+    linear = "linear"  # equal principal each period
+    annuity = "annuity"  # equal payments (interest plus principal) each period
+
+
+class WaterfallStyle(StrEnum):
+    """The named priorities of payments (see finmodel/stack/waterfall.py)."""
+
+    notes = "notes"  # loans and bonds: fees, coupons, principal, cures, residual
+    fund = "fund"  # investment funds: fees, capital back, preferred return, pro-rata residual
+
+
+class WaterfallStep(StrEnum):
+    """One documented step of a priority of payments."""
+
+    fees = "fees"  # guarantee fees and the management fee due
+    coupons = "coupons"  # coupons (or preferred returns) due, senior first
+    principal = "principal"  # principal collected this period, senior first
+    cures = "cures"  # principal written down, cured senior first
+    capital = "capital"  # every yen left returns outstanding capital, senior first
+    residual = "residual"  # the rest to the residual holder (or retained by the vehicle)
+    residual_pro_rata = "residual_pro_rata"  # the rest pro rata to private tranches
+
+
+#: The steps of each style, in order.
+WATERFALL_STEPS: dict[WaterfallStyle, tuple[WaterfallStep, ...]] = {
+    WaterfallStyle.notes: (WaterfallStep.fees, WaterfallStep.coupons, WaterfallStep.principal,
+                           WaterfallStep.cures, WaterfallStep.residual),
+    WaterfallStyle.fund: (WaterfallStep.fees, WaterfallStep.capital, WaterfallStep.coupons,
+                          WaterfallStep.residual_pro_rata),
+}
+
+
 class FactorModel(StrEnum):
     """Dependence structure of defaults."""
 

@@ -19,9 +19,13 @@ from finmodel.vocabulary import (
     Instrument,
     ProviderType,
     TrancheKind,
+    WaterfallStep,
+    WaterfallStyle,
 )
 
 SIZE_TOLERANCE = 1e-9
+#: Most path-periods one vehicle's cash-flow engine may simulate (memory ~ 8 x 15 bytes each).
+MAX_PATH_PERIODS = 20_000_000
 
 Finding = tuple[FieldPath, str]
 
@@ -49,6 +53,8 @@ def check_vehicle(vehicle: Vehicle, base: FieldPath, provider_ids: set[str]) -> 
             yield (*path, "provider"), f"provider {tranche.provider!r} is not declared in `providers`"
         if tranche.kind is TrancheKind.grant and tranche.coupon > 0:
             yield (*path, "coupon"), "a grant is not repaid, so its coupon must be 0"
+    yield from _check_periods(vehicle, base)
+    yield from _check_waterfall(vehicle, base)
     names = {t.name for t in vehicle.tranches}
     for index, guarantee in enumerate(vehicle.guarantees):
         path = (*base, "guarantees", index)
@@ -74,6 +80,57 @@ def check_vehicle(vehicle: Vehicle, base: FieldPath, provider_ids: set[str]) -> 
             )
     elif vehicle.issue_correlation is not None:
         yield (*base, "issue_correlation"), "issue_correlation is only used with factor_model: two_level"
+
+
+def _check_periods(vehicle: Vehicle, base: FieldPath) -> Iterator[Finding]:
+    """Whole payment periods, a recovery inside the horizon, a bounded simulation."""
+    periods = vehicle.horizon_years * vehicle.payment_frequency
+    if abs(periods - round(periods)) > 1e-9 or round(periods) < 1:
+        yield (*base, "payment_frequency"), (
+            f"payment_frequency (={vehicle.payment_frequency}) does not divide horizon_years "
+            f"(={vehicle.horizon_years:g}) into whole periods ({periods:g} periods)")
+    if vehicle.recovery_lag_years > vehicle.horizon_years:
+        yield (*base, "recovery_lag_years"), (
+            f"recovery_lag_years (={vehicle.recovery_lag_years:g}) is beyond the horizon "
+            f"(horizon_years={vehicle.horizon_years:g})")
+    work = vehicle.paths * max(round(periods), 1)
+    if work > MAX_PATH_PERIODS:
+        yield (*base, "paths"), (
+            f"paths (={vehicle.paths:,}) x periods (={round(periods):,}) = {work:,} is more "
+            f"than the cash-flow engine runs ({MAX_PATH_PERIODS:,}); lower paths or "
+            "payment_frequency")
+
+
+def _check_waterfall(vehicle: Vehicle, base: FieldPath) -> Iterator[Finding]:
+    """One residual holder; a custom order that pays coupons, principal and a residual."""
+    holders = [i for i, t in enumerate(vehicle.tranches) if t.residual]
+    fund = vehicle.waterfall == WaterfallStyle.fund
+    for index in holders[1:]:
+        first = vehicle.tranches[holders[0]].name
+        yield (*base, "tranches", index, "residual"), (
+            f"a second residual holder: tranche {first!r} already takes the residual")
+    for index in holders:
+        if vehicle.tranches[index].kind is TrancheKind.grant:
+            yield (*base, "tranches", index, "residual"), "a grant cannot hold the residual"
+        if fund:
+            yield (*base, "tranches", index, "residual"), (
+                "`residual: true` is for the notes waterfall; a fund splits its residual "
+                "pro rata among the private tranches")
+    if not isinstance(vehicle.waterfall, list):
+        return
+    steps = vehicle.waterfall
+    for index, step in _duplicates([s.value for s in steps]):
+        yield (*base, "waterfall", index), f"step {step!r} appears twice"
+    if WaterfallStep.coupons not in steps:
+        yield (*base, "waterfall"), "the waterfall must pay `coupons`"
+    if WaterfallStep.principal not in steps and WaterfallStep.capital not in steps:
+        yield (*base, "waterfall"), "the waterfall must repay `principal` or `capital`"
+    last = steps[-1] if steps else None
+    if last not in (WaterfallStep.residual, WaterfallStep.residual_pro_rata):
+        yield (*base, "waterfall", len(steps) - 1), (
+            "the last step must be `residual` or `residual_pro_rata` (the rest of the money)")
+    if WaterfallStep.residual in steps and WaterfallStep.residual_pro_rata in steps:
+        yield (*base, "waterfall"), "use one of `residual` and `residual_pro_rata`, not both"
 
 
 def check_bundle(scenario: Scenario) -> Iterator[Finding]:

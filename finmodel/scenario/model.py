@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from finmodel.scenario.impact_model import KPI, IndicatorSpec, LogicModel, PortfolioSpec
 from finmodel.vocabulary import (
     DEFAULT_LGD,
+    Amortisation,
     DEFAULT_SECTOR,
     ArrivalProcess,
     Engine,
@@ -26,7 +27,10 @@ from finmodel.vocabulary import (
     ProviderType,
     Sector,
     Stage,
+    WATERFALL_STEPS,
     TrancheKind,
+    WaterfallStep,
+    WaterfallStyle,
 )
 
 Identifier = Annotated[
@@ -124,7 +128,12 @@ class Segment(Strict):
     exposure: float = Field(gt=0.0, description="amount of each loan, in the file's unit")
     annual_pd: Probability = Field(description="annual probability of default of each loan")
     lgd: Probability = Field(description="loss given default, share of exposure")
-    rate: Rate = Field(default=0.0, description="annual interest rate the loans pay")
+    rate: Rate = Field(default=0.0, description="annual interest rate the loans pay, "
+                       "on the outstanding balance, each period")
+    amortisation: Amortisation = Field(
+        default=Amortisation.bullet,
+        description="how principal is repaid: bullet (at the horizon), linear (equal "
+        "principal each period) or annuity (equal payments each period)")
     stage: Stage = Field(default=Stage.other, description="growth stage of the firms")
     issue: Issue = Field(default=Issue.other, description="social-issue category")
 
@@ -136,7 +145,8 @@ class Tranche(Strict):
     provider: Identifier = Field(description="id of the provider that funds it")
     kind: TrancheKind = Field(description="first_loss, subordinated, mezzanine, senior, grant")
     size: float = Field(gt=0.0, le=1.0, description="share of pool exposure; sizes sum to 1")
-    coupon: Rate = Field(default=0.0, description="annual coupon, simple, paid at the horizon")
+    coupon: Rate = Field(default=0.0, description="annual coupon (fund style: preferred return), "
+                         "accrued each period on the outstanding principal")
     market_coupon: Rate | None = Field(
         default=None,
         description="coupon the provider would ask at market terms; above `coupon` means "
@@ -144,7 +154,12 @@ class Tranche(Strict):
     )
     hurdle_return: float | None = Field(
         default=None, ge=-1.0, le=1.0,
-        description="annualised return the provider needs; gives `prob_hurdle_met`",
+        description="annual IRR the provider needs; gives `prob_hurdle_met` = P(IRR >= it)",
+    )
+    residual: bool = Field(
+        default=False,
+        description="notes waterfall: this tranche (the equity or sponsor position) takes what "
+        "is left after fees, coupons, principal and cures; at most one per vehicle",
     )
 
     @property
@@ -157,14 +172,21 @@ class Tranche(Strict):
 
 
 class Guarantee(Strict):
-    """Credit enhancement: pays `rate` of the covered tranche's loss, up to `cap` x notional."""
+    """Credit enhancement, capped as in EU guarantee practice (InvestEU, EFSI).
+
+    Pays `rate` of each loss written down on the covered tranche, until its payments reach
+    the maximum payout = rate x cap x covered notional (`cap` is the cap rate: the share of
+    the covered portfolio whose losses it covers). Multiplier = covered notional / maximum
+    payout = 1 / (rate x cap).
+    """
 
     provider: Identifier = Field(description="id of the guarantor")
     covers: Identifier = Field(description="name of the covered tranche")
-    rate: float = Field(gt=0.0, le=1.0, description="share of the covered tranche's loss paid")
-    cap: float = Field(gt=0.0, le=1.0, description="maximum payout as a share of its notional")
-    fee: Rate = Field(default=0.0, description="annual fee on the covered notional, "
-                      "paid by the covered tranche to the guarantor")
+    rate: float = Field(gt=0.0, le=1.0, description="guarantee rate: share of each loss paid")
+    cap: float = Field(gt=0.0, le=1.0, description="cap rate: maximum payout = rate x cap x "
+                       "covered notional")
+    fee: Rate = Field(default=0.0, description="annual fee on the covered tranche's outstanding "
+                      "principal, paid by the vehicle to the guarantor (first in the waterfall)")
 
 
 class Vehicle(Strict):
@@ -172,7 +194,25 @@ class Vehicle(Strict):
 
     id: Identifier = Field(description="unique vehicle id")
     name: str | None = Field(default=None, description="display name")
-    horizon_years: float = Field(gt=0.0, le=50.0, description="length of the single period")
+    horizon_years: float = Field(gt=0.0, le=50.0, description="life of the vehicle and its loans")
+    payment_frequency: Literal[1, 2, 4, 12] = Field(
+        default=1, description="payment periods a year; must divide the horizon into whole periods")
+    recovery_lag_years: float = Field(
+        default=0.0, ge=0.0, le=50.0,
+        description="years from a default to its recovery (rounded up to whole periods; "
+        "recoveries due after the horizon are collected in the last period)")
+    waterfall: WaterfallStyle | list[WaterfallStep] = Field(
+        default=WaterfallStyle.notes,
+        description="priority of payments: `notes` (loans, bonds), `fund` (investment funds) "
+        "or an ordered list of steps (fees, coupons, principal, cures, capital, residual, "
+        "residual_pro_rata)")
+    management_fee: Rate = Field(default=0.0,
+                                 description="annual fee on the pool's outstanding balance, paid "
+                                 "first to the vehicle's manager")
+    discount_rate: float | None = Field(
+        default=None, ge=0.0, le=1.0,
+        description="annual rate for present values (NPV, PV loss, public cost, subsidy); "
+        "default: each tranche's market coupon")
     correlation: float = Field(
         ge=0.0, lt=1.0,
         description="asset correlation rho between any two loans (not the loading sqrt(rho))",
@@ -189,21 +229,35 @@ class Vehicle(Strict):
     pool: list[Segment] = Field(min_length=1, description="segments of the pool")
     tranches: list[Tranche] = Field(min_length=1, description="the stack, bottom to top")
     guarantees: list[Guarantee] = Field(default_factory=list, description="guarantees")
-    engine: Engine = Field(default=Engine.exact, description="exact, monte_carlo or lhp")
+    engine: Engine = Field(default=Engine.exact,
+                           description="exact, monte_carlo or lhp: the pool loss distribution at "
+                           "the horizon (the one-period view); cash flows are always simulated")
     paths: int = Field(default=100_000, ge=100, le=50_000_000,
-                       description="monte_carlo: number of simulated paths")
+                       description="paths of the cash-flow engine (and of engine: monte_carlo)")
     quadrature_nodes: int = Field(default=96, ge=8, le=4096,
                                   description="exact: trapezoid nodes over the factor on [-7, 7]")
     lattice_points: int = Field(default=4096, ge=64, le=2**22,
                                 description="exact: most points of the loss lattice")
     default_timing: float = Field(
         default=0.5, ge=0.0, le=1.0,
-        description="share of the horizon a defaulted loan still pays interest for",
+        description="share of its last period's interest a loan pays in the period it defaults",
     )
 
     @property
     def exposure(self) -> float:
         return sum(s.count * s.exposure for s in self.pool)
+
+    @property
+    def periods(self) -> int:
+        """Number of payment periods over the horizon."""
+        return max(1, round(self.horizon_years * self.payment_frequency))
+
+    @property
+    def steps(self) -> tuple[WaterfallStep, ...]:
+        """The priority of payments as an ordered tuple of steps."""
+        if isinstance(self.waterfall, WaterfallStyle):
+            return WATERFALL_STEPS[self.waterfall]
+        return tuple(self.waterfall)
 
 
 class Region(Strict):

@@ -1,0 +1,101 @@
+"""One vehicle evaluated: its pool's cash flows, its waterfall, and every figure of it.
+
+The pool's cash flows depend only on the pool (and the seed), not on the stack, so they
+are simulated once and every variant of the stack (a what-if, a design trial, the
+subsidy's re-run at market terms) is paid out of the same paths: common random numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from finmodel.engine import loss_distribution
+from finmodel.engine.distribution import LossDistribution
+from finmodel.engine.periods import PoolCashflows, simulate_pool_cashflows
+from finmodel.engine.pool import Pool
+from finmodel.scenario.model import Scenario, Vehicle
+from finmodel.seeding import stream
+from finmodel.stack.metrics import (
+    Row,
+    StackRun,
+    cashflow_rows,
+    guarantee_rows,
+    horizon_loss_row,
+    run_stack,
+    tranche_rows,
+    vehicle_row,
+)
+from finmodel.stack.waterfall import Collections, StackTerms, stack_terms
+
+ONE_PERIOD_COLUMNS = ("tranche", "expected_loss", "expected_loss_pct", "prob_loss", "var_99",
+                      "es_99", "expected_cash", "expected_return", "subsidy")
+
+
+@dataclass(frozen=True)
+class PoolModel:
+    """A vehicle's pool, its simulated cash flows and its one-period loss distribution."""
+
+    vehicle: Vehicle
+    pool: Pool
+    flows: PoolCashflows
+    horizon: LossDistribution
+
+    @classmethod
+    def build(cls, scenario: Scenario, vehicle: Vehicle) -> PoolModel:
+        return cls(vehicle, Pool.from_vehicle(vehicle),
+                   simulate_pool_cashflows(vehicle, scenario.seed),
+                   loss_distribution(vehicle, stream(scenario.seed, vehicle.id)))
+
+    @property
+    def collections(self) -> Collections:
+        return Collections.from_pool(self.flows)
+
+    def run(self, terms: StackTerms) -> StackRun:
+        """The waterfall of ``terms`` over the simulated paths."""
+        return run_stack(self.collections, terms, sampled=True)
+
+    def one_period(self, terms: StackTerms) -> StackRun:
+        """The same waterfall over the one-period engine's loss distribution."""
+        collections = Collections.one_period(self.horizon.loss, self.horizon.prob, self.pool)
+        return run_stack(collections, terms, sampled=self.horizon.sampled)
+
+
+@dataclass(frozen=True)
+class VehicleResult:
+    """Every table row of one vehicle."""
+
+    tranches: list[Row]
+    guarantees: list[Row]
+    vehicle: Row
+    cashflows: list[Row]
+    one_period: list[Row]
+    run: StackRun
+
+
+def evaluate(scenario: Scenario, model: PoolModel, terms: StackTerms | None = None,
+             details: bool = True) -> VehicleResult:
+    """Every figure of a vehicle under ``terms`` (default: the file's stack).
+
+    Args:
+        scenario: the scenario.
+        model: the vehicle's pool model (built once per vehicle).
+        terms: the stack, e.g. with a what-if's sizes or coupons.
+        details: also compute the cash-flow table and the one-period view.
+    """
+    vehicle = model.vehicle
+    terms = terms or stack_terms(scenario, vehicle, pool=model.pool)
+    run = model.run(terms)
+    t_rows = tranche_rows(run, model.pool)
+    g_rows = guarantee_rows(run)
+    v_row: dict[str, Any] = {**vehicle_row(run, model.pool, t_rows, g_rows),
+                             **horizon_loss_row(model.horizon)}
+    cash: list[Row] = []
+    one: list[Row] = []
+    if details:
+        cash = cashflow_rows(run, model.flows.interest, model.flows.principal,
+                             model.flows.recoveries)
+        one_run = model.one_period(terms)
+        one = [{"engine": model.horizon.method, **{c: r[c] for c in ONE_PERIOD_COLUMNS}}
+               for r in tranche_rows(one_run, model.pool)]
+    return VehicleResult(t_rows, g_rows, v_row, cash, one, run)
