@@ -29,6 +29,8 @@ examples:
   finmodel run scenarios/dormant_deposit_fund.yaml --out out/
   finmodel design scenarios/dormant_deposit_fund.yaml --vehicle subordinated_fund \\
       --target max_expected_loss_pct --value 0.005
+  finmodel design scenarios/dormant_deposit_fund.yaml --target min_irr_mean --value 0.02 \\
+      --lever concession
   finmodel run scenarios/bundle_policy_shock.yaml --out out/shock
   finmodel close-gap scenarios/bundle_transition_bank.yaml --share 0.3 --stage middle
   finmodel batch scenarios/ --out out/batch --workers 2
@@ -65,17 +67,26 @@ def _parser() -> argparse.ArgumentParser:
                      help="override every vehicle's engine")
 
     design = sub.add_parser(
-        "design", help="smallest first loss meeting a senior target; first-loss stress",
-        description="Find the smallest first-loss (bottom tranche) size at which the "
-        "senior (top) tranche meets a target, and the PD multiple at which each tranche "
-        "takes its first loss.")
+        "design", help="smallest first loss, concession or guarantee meeting a senior target",
+        description="Find the smallest setting of a lever (first-loss size, a public "
+        "tranche's coupon cut, a guarantee's rate or cap) at which the senior (top) tranche "
+        "meets a target, and the PD multiple at which each tranche takes its first loss. "
+        "Every trial pays the same simulated paths (common random numbers).")
     design.add_argument("file", metavar="FILE")
     design.add_argument("--vehicle", help="vehicle id (default: the first vehicle)")
     design.add_argument("--target", required=True,
                         choices=["max_expected_loss_pct", "max_prob_loss",
-                                 "min_expected_return"])
+                                 "min_expected_return", "min_irr_p10", "min_irr_mean",
+                                 "min_npv"])
     design.add_argument("--value", required=True, type=float,
-                        help="target value as a share, e.g. 0.01 for 1%%")
+                        help="target value: a share (0.01 for 1%%) or, for min_npv, an amount")
+    design.add_argument("--lever", default="first_loss",
+                        choices=["first_loss", "concession", "guarantee_rate", "guarantee_cap"],
+                        help="what may change (default first_loss)")
+    design.add_argument("--tranche", help="concession: the conceding tranche (default: the "
+                        "first public or philanthropic tranche below the senior)")
+    design.add_argument("--guarantee", type=int, help="guarantee levers: which guarantee "
+                        "(0-based, default 0)")
 
     close = sub.add_parser(
         "close-gap", help="rank bundle changes that close a funding gap at least public cost",
@@ -161,12 +172,12 @@ def _print_summary(results) -> None:  # type: ignore[no-untyped-def]
     import pandas as pd
 
     unit = results.scenario.unit
-    columns = ["vehicle", "tranche", "provider", "attach", "detach", "notional",
-               "expected_loss", "expected_loss_pct", "prob_loss", "var_99",
-               "expected_return", "prob_hurdle_met"]
-    vcols = ["vehicle", "engine", "exposure", "expected_loss", "loss_p99",
-             "guarantor_expected_loss", "public_expected_cost", "mobilisation_ratio",
-             "guarantee_multiplier"]
+    columns = ["vehicle", "tranche", "provider", "notional", "coupon", "expected_loss",
+               "prob_loss", "expected_cash", "irr_p10", "irr_mean", "irr_p90",
+               "prob_hurdle_met", "npv", "wal_years", "subsidy"]
+    vcols = ["vehicle", "periods", "pool_expected_loss", "vehicle_residual",
+             "guarantor_expected_loss", "public_expected_cost", "subsidy",
+             "subsidy_to_private", "mobilisation_ratio", "guarantee_multiplier"]
     with pd.option_context("display.width", 200, "display.max_columns", 20,
                            "display.float_format", "{:,.4f}".format):
         print(f"{results.scenario.name}  (amounts in {unit})")
@@ -229,23 +240,30 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_design(args: argparse.Namespace) -> int:
-    from finmodel.stack.design import SeniorTarget, first_loss_stress, smallest_first_loss
+    from finmodel.stack.design import Lever, SeniorTarget, design, first_loss_stress
 
     scenario = _load(args.file)
     if not scenario.vehicles:
         print(f"{args.file}: the scenario has no vehicles", file=sys.stderr)
         return EXIT_BAD_INPUT
     vehicle = args.vehicle or scenario.vehicles[0].id
+    lever = Lever(args.lever)
+    subject = args.tranche if lever is Lever.concession else (
+        None if args.guarantee is None else str(args.guarantee))
     try:
-        answer = smallest_first_loss(scenario, vehicle, SeniorTarget(args.target), args.value)
+        answer = design(scenario, vehicle, SeniorTarget(args.target), args.value, lever, subject)
     except ValueError as exc:
         print(f"{args.file}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"vehicle {vehicle}: senior target {args.target} = {args.value:g}")
     if answer.feasible:
-        print(f"  smallest first-loss size: {answer.first_loss_size:.4%} of pool exposure")
+        what = {Lever.first_loss: "smallest first-loss size (share of pool exposure)",
+                Lever.concession: f"smallest coupon cut on {answer.subject}",
+                Lever.guarantee_rate: f"smallest rate of guarantee {answer.subject}",
+                Lever.guarantee_cap: f"smallest cap of guarantee {answer.subject}"}[lever]
+        print(f"  {what}: {answer.setting:.4%}")
         print(f"  senior {answer.target.column} there: {answer.senior_value:.6g} "
-              f"(with no first loss: {answer.senior_value_without:.6g})")
+              f"(at the lever's smallest setting: {answer.senior_value_without:.6g})")
     else:
         print(f"  not achievable: {answer.message}")
     print("  first-dollar-loss stress (PD multiple at which each tranche starts to lose):")

@@ -1,11 +1,15 @@
-"""Design questions answered by root finding.
+"""Design questions answered by root finding on the cash-flow waterfall.
 
-* How large must the first-loss tranche be for the senior tranche to meet a target
-  (a maximum expected-loss %, a maximum loss probability or a minimum expected return)?
-* At what multiple of the base-case PDs does the senior tranche take its first loss?
+* What is the smallest first-loss tranche, the smallest concession (a public tranche's
+  coupon cut below its market coupon), or the smallest guarantee rate or cap at which the
+  senior tranche meets a target: a maximum expected-loss %, a maximum loss probability, a
+  minimum expected return, a minimum P10 or mean IRR, or a minimum NPV?
+* At what multiple of the base-case PDs does each tranche take its first loss?
 
-The pool loss distribution does not depend on the tranche sizes, so it is computed once
-and only the waterfall is re-run for each trial size.
+The pool's cash flows do not depend on the stack, so they are simulated once and every
+trial pays the same paths (common random numbers): the senior's figure then moves with
+the lever alone, monotonically, and bisection finds the smallest setting that meets the
+target to :data:`SETTING_TOLERANCE`.
 """
 
 from __future__ import annotations
@@ -14,115 +18,201 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
-from scipy import optimize
 
-from finmodel.engine import loss_distribution
-from finmodel.engine.distribution import LossDistribution
 from finmodel.engine.pool import Pool
 from finmodel.scenario.model import Scenario, Vehicle
-from finmodel.seeding import stream
-from finmodel.stack.metrics import breakeven_pd_multiple, tranche_rows
-from finmodel.stack.waterfall import stack_terms
+from finmodel.stack.metrics import StackRun, expected_flow_irr, tranche_irr, tranche_pv
+from finmodel.stack.metrics import breakeven_pd_multiple as breakeven_pd_multiple
+from finmodel.stack.vehicle import PoolModel
+from finmodel.stack.waterfall import StackTerms, stack_terms
+from finmodel.vocabulary import Sector
 
-SIZE_TOLERANCE = 1e-6
+SETTING_TOLERANCE = 1e-4
+SIZE_TOLERANCE = 1e-6  # smallest tranche size tried
 
 
 class SeniorTarget(StrEnum):
-    """What the senior tranche must achieve."""
+    """What the senior (top) tranche must achieve."""
 
     max_expected_loss_pct = "max_expected_loss_pct"
     max_prob_loss = "max_prob_loss"
     min_expected_return = "min_expected_return"
+    min_irr_p10 = "min_irr_p10"
+    min_irr_mean = "min_irr_mean"
+    min_npv = "min_npv"
 
     @property
     def column(self) -> str:
-        return {"max_expected_loss_pct": "expected_loss_pct", "max_prob_loss": "prob_loss",
-                "min_expected_return": "expected_return"}[self.value]
+        """The tranche table's column the target is on."""
+        return self.value.split("_", 1)[1]
+
+    @property
+    def is_minimum(self) -> bool:
+        return self.value.startswith("min_")
 
     def met(self, value: float, target: float) -> bool:
-        if self is SeniorTarget.min_expected_return:
+        if self.is_minimum:
             return value >= target - 1e-12
         return value <= target + 1e-12
 
 
+class Lever(StrEnum):
+    """What the design may change."""
+
+    first_loss = "first_loss"  # size of the bottom tranche (the top tranche absorbs it)
+    concession = "concession"  # a public tranche's coupon cut below its market coupon
+    guarantee_rate = "guarantee_rate"
+    guarantee_cap = "guarantee_cap"
+
+
 @dataclass(frozen=True)
-class FirstLossDesign:
-    """The answer to "how large must the first loss be?"."""
+class Design:
+    """The answer to "how much of the lever does the senior need?"."""
 
     vehicle: str
+    lever: Lever
     target: SeniorTarget
     target_value: float
     feasible: bool
-    first_loss_size: float  # share of pool exposure; NaN when infeasible
-    senior_value: float  # the senior's figure at that size
-    senior_value_without: float  # ... with the smallest possible first loss
+    setting: float  # the lever's smallest setting that meets the target; NaN when infeasible
+    senior_value: float  # the senior's figure there
+    senior_value_without: float  # ... at the lever's smallest setting
     evaluations: int
     message: str
+    subject: str = ""  # the tranche or guarantee the lever acts on
+
+    @property
+    def first_loss_size(self) -> float:
+        return self.setting
 
 
-def _senior_metric(scenario: Scenario, vehicle: Vehicle, dist: LossDistribution, pool: Pool,
-                   first_loss: float, target: SeniorTarget) -> float:
-    sizes = [t.size for t in vehicle.tranches]
-    middle = sum(sizes[1:-1])
-    sizes[0] = first_loss
-    sizes[-1] = 1.0 - middle - first_loss
-    terms = stack_terms(scenario, vehicle, sizes=sizes, pool=pool)
-    row = tranche_rows(dist, terms, pool)[-1]
-    return float(row[target.column])
+def senior_figure(run: StackRun, target: SeniorTarget) -> float:
+    """The top tranche's figure that ``target`` is on, from one waterfall run."""
+    j = run.terms.tranches - 1
+    notional = float(run.terms.notional[j])
+    if target is SeniorTarget.max_expected_loss_pct:
+        return float(np.sum(run.collections.weights * run.ledger.final_loss[:, j])) / notional
+    if target is SeniorTarget.max_prob_loss:
+        lost = run.ledger.final_loss[:, j] > 1e-9 * max(notional, 1.0)
+        return float(np.sum(run.collections.weights[lost]))
+    if target is SeniorTarget.min_expected_return:
+        return expected_flow_irr(run, j)
+    if target is SeniorTarget.min_npv:
+        return tranche_pv(run, j) - notional
+    rates = tranche_irr(run, j)
+    if target is SeniorTarget.min_irr_mean:
+        return float(np.sum(run.collections.weights * rates))
+    return run.sample.quantile(0.10, rates)
 
 
-def smallest_first_loss(scenario: Scenario, vehicle_id: str, target: SeniorTarget,
-                        value: float) -> FirstLossDesign:
-    """Smallest size of the bottom tranche at which the top tranche meets ``target``.
-
-    The top tranche absorbs the change in size; tranches in between keep their sizes.
-
-    Args:
-        scenario: the scenario.
-        vehicle_id: which vehicle to resize.
-        target: the kind of target.
-        value: the target value (a share, e.g. 0.01 for 1%).
-    """
+def _vehicle(scenario: Scenario, vehicle_id: str) -> Vehicle:
     vehicle = next((v for v in scenario.vehicles if v.id == vehicle_id), None)
     if vehicle is None:
         known = ", ".join(v.id for v in scenario.vehicles)
         raise ValueError(f"no vehicle {vehicle_id!r} in the scenario (vehicles: {known})")
-    if len(vehicle.tranches) < 2:
-        raise ValueError(f"vehicle {vehicle_id!r} needs at least two tranches to resize")
-    pool = Pool.from_vehicle(vehicle)
-    dist = loss_distribution(vehicle, stream(scenario.seed, vehicle.id))
-    middle = sum(t.size for t in vehicle.tranches[1:-1])
-    low, high = SIZE_TOLERANCE, 1.0 - middle - SIZE_TOLERANCE
+    return vehicle
+
+
+def _lever_terms(scenario: Scenario, vehicle: Vehicle, pool: Pool, lever: Lever,
+                 subject: str | int) -> tuple[float, float, object]:
+    """(lowest, highest) setting of the lever and a function setting -> StackTerms."""
+    if lever is Lever.first_loss:
+        if len(vehicle.tranches) < 2:
+            raise ValueError(f"vehicle {vehicle.id!r} needs at least two tranches to resize")
+        middle = sum(t.size for t in vehicle.tranches[1:-1])
+
+        def sized(size: float) -> StackTerms:
+            sizes = [t.size for t in vehicle.tranches]
+            sizes[0], sizes[-1] = size, 1.0 - middle - size
+            return stack_terms(scenario, vehicle, sizes=sizes, pool=pool)
+
+        return SIZE_TOLERANCE, 1.0 - middle - SIZE_TOLERANCE, sized
+    if lever is Lever.concession:
+        tranche = next((t for t in vehicle.tranches if t.name == subject), None)
+        if tranche is None:
+            raise ValueError(f"vehicle {vehicle.id!r} has no tranche {subject!r} to concede")
+        market = tranche.reference_coupon
+        if market <= 0:
+            raise ValueError(f"tranche {tranche.name!r} has no market coupon above 0 to cut")
+
+        def conceded(cut: float) -> StackTerms:
+            return stack_terms(scenario, vehicle, pool=pool,
+                               coupons={tranche.name: max(market - cut, 0.0)})
+
+        return 0.0, market, conceded
+    index = int(subject)
+    if not 0 <= index < len(vehicle.guarantees):
+        raise ValueError(f"vehicle {vehicle.id!r} has no guarantee number {index}")
+
+    def guaranteed(value: float) -> StackTerms:
+        key = "guarantee_rate" if lever is Lever.guarantee_rate else "guarantee_cap"
+        return stack_terms(scenario, vehicle, pool=pool, **{key: {index: value}})
+
+    return SIZE_TOLERANCE, 1.0, guaranteed
+
+
+def default_subject(scenario: Scenario, vehicle: Vehicle, lever: Lever) -> str:
+    """The tranche or guarantee a lever acts on when none is named."""
+    if lever is Lever.concession:
+        public = [t for t in vehicle.tranches[:-1]
+                  if scenario.provider(t.provider).resolved_sector is not Sector.private]
+        if not public:
+            raise ValueError(f"vehicle {vehicle.id!r} has no public or philanthropic tranche "
+                             "below the senior to concede")
+        return public[0].name
+    return "0"
+
+
+def design(scenario: Scenario, vehicle_id: str, target: SeniorTarget, value: float,
+           lever: Lever = Lever.first_loss, subject: str | None = None,
+           model: PoolModel | None = None) -> Design:
+    """The smallest setting of ``lever`` at which the top tranche meets ``target``.
+
+    Args:
+        scenario: the scenario.
+        vehicle_id: the vehicle to design.
+        target: the kind of target.
+        value: the target value (a share, e.g. 0.01 for 1%, or an amount for ``min_npv``).
+        lever: what to change.
+        subject: the conceding tranche's name (concession) or the guarantee's index
+            (guarantee levers); default the first public tranche below the senior, or
+            guarantee 0.
+        model: the vehicle's pool model, if already built.
+    """
+    vehicle = _vehicle(scenario, vehicle_id)
+    model = model or PoolModel.build(scenario, vehicle)
+    subject = subject if subject is not None else default_subject(scenario, vehicle, lever)
+    low, high, terms_at = _lever_terms(scenario, vehicle, model.pool, lever, subject)
     count = 0
 
-    def metric_at(size: float) -> float:
+    def figure(setting: float) -> float:
         nonlocal count
         count += 1
-        return _senior_metric(scenario, vehicle, dist, pool, size, target)
+        return senior_figure(model.run(terms_at(setting)), target)  # type: ignore[operator]
 
-    def gap(size: float) -> float:
-        """Positive while the target is missed, negative once it is met."""
-        metric = metric_at(size)
-        return value - metric if target is SeniorTarget.min_expected_return else metric - value
-
-    without = metric_at(low)
+    without = figure(low)
     if target.met(without, value):
-        return FirstLossDesign(vehicle_id, target, value, True, low, without, without, count,
-                               "met without any first loss")
-    best = metric_at(high)
+        return Design(vehicle_id, lever, target, value, True, low, without, without, count,
+                      "met at the lever's smallest setting", subject)
+    best = figure(high)
     if not target.met(best, value):
-        return FirstLossDesign(vehicle_id, target, value, False, float("nan"), best, without,
-                               count,
-                               f"not met even with a first loss of {high:.4f} "
-                               f"(senior {target.column} = {best:.6g})")
-    root = float(optimize.brentq(gap, low, high, xtol=SIZE_TOLERANCE, rtol=1e-10))
-    # The senior's figure can jump (a lattice or a finite sample), so step to the side of
-    # the root where the target holds.
-    size = root
-    while not target.met(metric_at(size), value) and size < high:
-        size = min(size + SIZE_TOLERANCE, high)
-    return FirstLossDesign(vehicle_id, target, value, True, size, metric_at(size), without,
-                           count, "met")
+        return Design(vehicle_id, lever, target, value, False, float("nan"), best, without,
+                      count, f"not met even at {lever.value} = {high:.4f} "
+                      f"(senior {target.column} = {best:.6g})", subject)
+    while high - low > SETTING_TOLERANCE:
+        middle = 0.5 * (low + high)
+        if target.met(figure(middle), value):
+            high = middle
+        else:
+            low = middle
+    return Design(vehicle_id, lever, target, value, True, high, figure(high), without, count,
+                  "met", subject)
+
+
+def smallest_first_loss(scenario: Scenario, vehicle_id: str, target: SeniorTarget,
+                        value: float) -> Design:
+    """Smallest size of the bottom tranche at which the top tranche meets ``target``."""
+    return design(scenario, vehicle_id, target, value, Lever.first_loss)
 
 
 @dataclass(frozen=True)
@@ -137,7 +227,7 @@ class StressResult:
 
 def first_loss_stress(scenario: Scenario, vehicle_id: str) -> list[StressResult]:
     """The PD multiple at which each tranche of a vehicle starts to lose (see metrics)."""
-    vehicle = next(v for v in scenario.vehicles if v.id == vehicle_id)
+    vehicle = _vehicle(scenario, vehicle_id)
     pool = Pool.from_vehicle(vehicle)
     attach = np.concatenate([[0.0], np.cumsum([t.size for t in vehicle.tranches])[:-1]])
     return [StressResult(vehicle_id, t.name, float(a),

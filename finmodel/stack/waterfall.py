@@ -17,7 +17,9 @@ coupons in arrears. Each period, on every path (row):
      management fee on the pool's balance; unpaid fees carry forward.
    * ``coupons``: coupons due (coupon x period length x outstanding principal, plus
      arrears), senior first. A coupon is paid only while every more senior tranche has
-     its coupons paid and no uncured write-down; otherwise it waits (arrears).
+     its coupons paid and no uncured write-down, and never out of principal collected
+     this period that a more senior tranche's balance still needs; otherwise it waits
+     (arrears).
    * ``principal``: the principal collected this period repays balances, senior first.
    * ``cures``: what is left cures principal written down, senior first.
    * ``capital`` (funds): everything left returns outstanding capital (balance, then
@@ -290,10 +292,15 @@ class _State:
         return np.asarray((self.arrears > self.tolerance).any(axis=1)
                           | (self.written > self.tolerance).any(axis=1))
 
-    def write_down(self, k: int, backing: FloatArray) -> None:
-        """Write balances above ``backing`` down junior first; guarantees pay on them."""
+    def write_down(self, k: int, backing: FloatArray, final: bool = False) -> None:
+        """Write balances above ``backing`` down junior first; guarantees pay on them.
+
+        Rounding dust below the tolerance is left alone, except at the end, when every
+        balance not repaid is written down.
+        """
         excess = np.maximum(self.balance.sum(axis=1) - backing, 0.0)
-        excess = np.where(excess > self.tolerance, excess, 0.0)
+        if not final:
+            excess = np.where(excess > self.tolerance, excess, 0.0)
         new = np.zeros_like(self.balance)
         for j in range(self.terms.tranches):
             cut = np.minimum(self.balance[:, j], excess)
@@ -329,11 +336,17 @@ def _fees(s: _State, k: int) -> None:
 
 def _coupons(s: _State, k: int) -> None:
     blocked = np.zeros(s.cash.shape[0], dtype=bool)
+    senior_balance = np.zeros(s.cash.shape[0])
     for j in _senior_first(s.terms):
-        paid = s.pay(np.where(blocked, 0.0, s.arrears[:, j]))
+        # A coupon never takes principal collected for a more senior tranche's balance.
+        protected = np.minimum(s.principal_left, senior_balance)
+        due = np.minimum(np.where(blocked, 0.0, s.arrears[:, j]),
+                         np.maximum(s.cash - protected, 0.0))
+        paid = s.pay(due)
         s.arrears[:, j] -= paid
         s.ledger["coupon"][:, k, j] += paid
         blocked |= s.short(j)
+        senior_balance += s.balance[:, j]
 
 
 def _principal(s: _State, k: int) -> None:
@@ -422,7 +435,7 @@ def run_waterfall(collections: Collections, terms: StackTerms) -> Ledger:
         for _ in range(2):
             for step in terms.steps:
                 _STEPS[step](s, k)
-        s.write_down(k, assets)
+        s.write_down(k, assets, final=k == periods - 1)
         if k == periods - 1:
             s.ledger["vehicle_residual"][:, k] = s.cash
             s.cash = np.zeros(rows)
