@@ -99,7 +99,8 @@ def make_loss_distribution(results: RunResults, lang: str, vehicle: str | None =
 
 
 def make_tranche_metrics(results: RunResults, lang: str, vehicle: str | None = None) -> go.Figure:
-    """Expected loss (% of notional) and expected annual return of each tranche."""
+    """Expected loss (% of notional, over the vehicle's life) and the IRR of each tranche's
+    expected cash flows."""
     title = text("fig_tranches", lang)
     vid = _vehicle(results, vehicle)
     if vid is None:
@@ -113,6 +114,129 @@ def make_tranche_metrics(results: RunResults, lang: str, vehicle: str | None = N
     ])
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".1%")
+    return styled(fig, f"{title}: {vid}", lang)
+
+
+#: Colours of the holders that are not tranches in the cash-flow chart.
+HOLDER_COLORS = {"guarantor": "#7570b3", "manager": "#999999", "vehicle": "#4d4d4d",
+                 "pool": "#111111"}
+
+
+def yearly_cashflows(results: RunResults, vehicle: str) -> pd.DataFrame:
+    """A vehicle's expected cash flows summed by holder and year.
+
+    Period ``k`` ending at ``time_years`` t falls in year ``ceil(t)`` (a period ending at
+    1.0 is year 1, one ending at 1.25 year 2). Columns: ``holder``, ``holder_type``,
+    ``year`` and the cash-flow table's amounts, summed.
+    """
+    cf = results.cashflows
+    cf = cf[cf["vehicle"] == vehicle].copy()
+    cf["year"] = np.ceil(cf["time_years"].to_numpy() - 1e-9).astype(int)
+    amounts = ["cash", "interest", "principal", "recoveries", "loss_written_down", "loss_cured",
+               "guarantee_received", "guarantee_paid", "fees", "residual"]
+    return (cf.groupby(["holder", "holder_type", "year"], as_index=False, sort=False)[amounts]
+            .sum())
+
+
+def make_cashflows(results: RunResults, lang: str, vehicle: str | None = None) -> go.Figure:
+    """Expected cash each holder receives per year, with the pool's collections as a line.
+
+    Bars (stacked, bottom tranche first): each tranche's cash (coupons, principal, cures,
+    guarantee payments received, residual); each guarantor's net cash (fees less payments,
+    below zero when it pays more than it earns); management fees and what is left in the
+    vehicle at wind-up, when not zero.
+    """
+    title = text("fig_cashflows", lang)
+    vid = _vehicle(results, vehicle)
+    if vid is None or results.cashflows.empty:
+        return empty_figure(title, text("no_vehicle", lang), lang)
+    years = yearly_cashflows(results, vid)
+    unit = results.scenario.unit
+    tranches = results.tranches[results.tranches["vehicle"] == vid]
+    tolerance = 1e-9 * max(float(tranches["notional"].sum()), 1.0)
+    fig = go.Figure()
+    parts = "<br>".join(f"{text(key, lang)} %{{customdata[{k}]:,.1f}}" for k, key in enumerate(
+        ("cf_coupons", "cf_principal", "cf_cures", "cf_guarantee", "cf_residual")))
+    detail = (f"{text('year', lang)} %{{x}}: %{{y:,.1f}} {unit_label(unit, lang)}<br>{parts}"
+              "<extra>%{fullData.name}</extra>")
+    for row in tranches.itertuples():
+        part = years[(years["holder_type"] == "tranche") & (years["holder"] == row.tranche)]
+        custom = part[["interest", "principal", "loss_cured", "guarantee_received",
+                       "residual"]].to_numpy()
+        fig.add_trace(go.Bar(x=part["year"], y=part["cash"],
+                             name=f"{row.tranche} ({word(row.kind, lang)})",
+                             marker_color=TRANCHE_COLORS.get(row.kind, "#777777"),
+                             customdata=custom, hovertemplate=detail))
+    others = (("guarantor", "guarantor_net"), ("manager", "manager_fees"),
+              ("vehicle", "vehicle_residual"))
+    for holder_type, label in others:
+        for holder, part in years[years["holder_type"] == holder_type].groupby("holder", sort=False):
+            if np.abs(part["cash"]).max() <= tolerance:
+                continue
+            name = text(label, lang) + (f" ({holder})" if holder_type == "guarantor" else "")
+            fig.add_trace(go.Bar(x=part["year"], y=part["cash"], name=name,
+                                 marker_color=HOLDER_COLORS[holder_type],
+                                 hovertemplate=f"{text('year', lang)} %{{x}}: %{{y:,.1f}}"
+                                 f"<extra>{name}</extra>"))
+    pool = years[years["holder_type"] == "pool"]
+    fig.add_trace(go.Scatter(x=pool["year"], y=pool["cash"], mode="lines+markers",
+                             name=text("pool_collections", lang),
+                             line={"color": HOLDER_COLORS["pool"], "width": 2, "dash": "dot"},
+                             hovertemplate=f"{text('year', lang)} %{{x}}: %{{y:,.1f}}"
+                             f"<extra>{text('pool_collections', lang)}</extra>"))
+    fig.update_layout(barmode="relative")
+    fig.update_xaxes(title=text("year", lang), dtick=1)
+    fig.update_yaxes(title=f"{text('expected_cash', lang)} ({unit_label(unit, lang)})",
+                     zeroline=True, zerolinecolor="#888888")
+    return styled(fig, f"{title}: {vid}", lang)
+
+
+def make_irr_bands(results: RunResults, lang: str, vehicle: str | None = None) -> go.Figure:
+    """Each tranche's IRR over the simulated paths: the P10-P90 band, the median and the
+    mean, and the hurdle (with the probability of meeting it) where the tranche has one.
+
+    Grants have no IRR and are left out.
+    """
+    title = text("fig_irr", lang)
+    vid = _vehicle(results, vehicle)
+    if vid is None:
+        return empty_figure(title, text("no_vehicle", lang), lang)
+    rows = results.tranches[results.tranches["vehicle"] == vid]
+    rows = rows[rows["irr_p10"].notna() & rows["irr_p90"].notna()]
+    if rows.empty:
+        return empty_figure(title, text("no_vehicle", lang), lang)
+    labels = []
+    for row in rows.itertuples():
+        label = f"{row.tranche}<br>{word(row.kind, lang)}"
+        if row.hurdle_return == row.hurdle_return and row.prob_hurdle_met == row.prob_hurdle_met:
+            label += f"<br>{text('hurdle_met_short', lang)} {row.prob_hurdle_met:.0%}"
+        labels.append(label)
+    colors = [TRANCHE_COLORS.get(k, "#777777") for k in rows["kind"]]
+    p10, p90 = rows["irr_p10"].to_numpy(), rows["irr_p90"].to_numpy()
+    fig = go.Figure([
+        go.Bar(x=labels, y=p90 - p10, base=p10, width=0.4, name=text("irr_range", lang),
+               marker={"color": colors, "opacity": 0.45, "line": {"color": colors, "width": 1.5}},
+               customdata=np.stack([p10, p90], axis=1),
+               hovertemplate="P10 %{customdata[0]:.2%} – P90 %{customdata[1]:.2%}<extra></extra>"),
+        go.Scatter(x=labels, y=rows["irr_p50"], mode="markers", name=text("irr_p50", lang),
+                   marker={"symbol": "diamond", "size": 13, "color": "#111111"},
+                   hovertemplate="P50 %{y:.2%}<extra></extra>"),
+        go.Scatter(x=labels, y=rows["irr_mean"], mode="markers+text", name=text("irr_mean", lang),
+                   marker={"symbol": "circle-open", "size": 14, "color": "#111111",
+                           "line": {"width": 2.5}},
+                   text=[f"{v:.2%}" for v in rows["irr_mean"]], textposition="middle right",
+                   hovertemplate="%{y:.2%}<extra></extra>"),
+    ])
+    hurdle = rows["hurdle_return"].notna().to_numpy()
+    if hurdle.any():
+        fig.add_trace(go.Scatter(
+            x=[x for x, h in zip(labels, hurdle, strict=True) if h],
+            y=rows.loc[hurdle, "hurdle_return"], mode="markers", name=text("hurdle", lang),
+            marker={"symbol": "line-ew", "size": 46, "line": {"color": "#d95f02", "width": 3}},
+            hovertemplate=text("hurdle", lang) + " %{y:.2%}<extra></extra>"))
+    fig.update_layout(barmode="overlay", bargap=0.5)
+    fig.update_yaxes(title=text("irr", lang), tickformat=".1%", zeroline=True,
+                     zerolinecolor="#888888")
     return styled(fig, f"{title}: {vid}", lang)
 
 
@@ -385,7 +509,8 @@ def make_compare(named: list[tuple[str, RunResults]], lang: str) -> go.Figure:
 
 
 FIGURES: dict[str, Callable[..., go.Figure]] = {
-    "stack": make_stack, "loss_distribution": make_loss_distribution,
+    "stack": make_stack, "cashflows": make_cashflows, "irr_bands": make_irr_bands,
+    "loss_distribution": make_loss_distribution,
     "tranche_metrics": make_tranche_metrics, "gap_heatmap": make_gap_heatmap,
     "gap_years": make_gap_years, "handoffs": make_handoffs, "sankey": make_sankey,
     "coverage": make_coverage, "portfolios": make_portfolio_comparison,
@@ -395,7 +520,8 @@ FIGURES: dict[str, Callable[..., go.Figure]] = {
 
 
 #: The title (i18n key) of each figure, for menus.
-TITLES = {"stack": "fig_stack", "loss_distribution": "fig_loss", "tranche_metrics": "fig_tranches",
+TITLES = {"stack": "fig_stack", "cashflows": "fig_cashflows", "irr_bands": "fig_irr",
+          "loss_distribution": "fig_loss", "tranche_metrics": "fig_tranches",
           "gap_heatmap": "fig_gap_heatmap", "gap_years": "fig_gap_years",
           "handoffs": "fig_handoffs", "sankey": "fig_sankey", "coverage": "fig_coverage",
           "portfolios": "fig_portfolios", "frontier": "fig_frontier", "case_map": "fig_case_map",
@@ -406,7 +532,7 @@ def figure_names(scenario: Scenario) -> list[str]:
     """The figures a scenario's results can draw, in board-paper order."""
     names = []
     if scenario.vehicles:
-        names += ["stack", "loss_distribution", "tranche_metrics"]
+        names += ["stack", "cashflows", "irr_bands", "loss_distribution", "tranche_metrics"]
     if scenario.has_bundle:
         names += ["gap_heatmap", "gap_years", "handoffs", "sankey", "coverage"]
     if scenario.portfolio is not None:

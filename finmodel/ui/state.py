@@ -20,6 +20,7 @@ from finmodel.results import RunResults
 from finmodel.scenario.errors import ScenarioError
 from finmodel.scenario.loader import parse_scenario
 from finmodel.scenario.model import Scenario
+from finmodel.stack.design import Design, Lever, SeniorTarget
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 DEFAULT = "dormant_deposit_fund.yaml"
@@ -138,14 +139,19 @@ def apply_edits(text: str, name: str, tables: dict[str, list[dict[str, Any]]]) -
 
 # -- the capital-stack what-if ----------------------------------------------------------------
 def stack_controls(scenario: Scenario, vehicle: str) -> dict[str, float | None]:
-    """Current slider values of a vehicle: first-loss size, guarantee rate and cap, coupon."""
+    """Current slider values of a vehicle: first-loss size, guarantee rate and cap, coupon.
+
+    ``coupon_max`` is the concessional tranche's market coupon: the coupon slider's top
+    (no concession left).
+    """
     v = next(x for x in scenario.vehicles if x.id == vehicle)
     guarantee = v.guarantees[0] if v.guarantees else None
     concessional = next((t for t in v.tranches if t.concessional), None)
     return {"first_loss": v.tranches[0].size if len(v.tranches) > 1 else None,
             "rate": guarantee.rate if guarantee else None,
             "cap": guarantee.cap if guarantee else None,
-            "coupon": concessional.coupon if concessional else None}
+            "coupon": concessional.coupon if concessional else None,
+            "coupon_max": concessional.reference_coupon if concessional else None}
 
 
 def stack_what_if(scenario: Scenario, vehicle: str, first_loss: float | None,
@@ -153,7 +159,8 @@ def stack_what_if(scenario: Scenario, vehicle: str, first_loss: float | None,
     """The scenario reduced to one vehicle, with the sliders' values applied.
 
     The top tranche absorbs a change in the first-loss size; the first guarantee takes
-    the rate and cap; the first concessional tranche takes the coupon.
+    the rate and cap (a rate or cap of 0 removes it); the first concessional tranche takes
+    the coupon (at most its market coupon). ``None`` leaves a value as in the file.
     """
     v = next(x for x in scenario.vehicles if x.id == vehicle)
     tranches = list(v.tranches)
@@ -170,8 +177,13 @@ def stack_what_if(scenario: Scenario, vehicle: str, first_loss: float | None,
                 tranches[k] = t.model_copy(update={"coupon": min(coupon, t.reference_coupon)})
                 break
     guarantees = list(v.guarantees)
-    if guarantees and rate is not None and cap is not None and rate > 0 and cap > 0:
-        guarantees[0] = guarantees[0].model_copy(update={"rate": rate, "cap": cap})
+    if guarantees and (rate is not None or cap is not None):
+        update = {k: min(float(x), 1.0) for k, x in (("rate", rate), ("cap", cap))
+                  if x is not None}
+        if min(update.values()) <= 0:
+            guarantees = guarantees[1:]  # no cover at all
+        else:
+            guarantees[0] = guarantees[0].model_copy(update=update)
     changed = v.model_copy(update={"tranches": tranches, "guarantees": guarantees})
     return Scenario.model_validate({**scenario.model_dump(), "vehicles": [changed.model_dump()],
                                     "pipeline": None, "simulation": None, "portfolio": None,
@@ -196,3 +208,16 @@ class ResultsCache:
         results = run(scenario, progress=progress)
         self.cache.set(key, results, expire=3600)
         return results
+
+    def get_or_design(self, scenario: Scenario, vehicle: str, target: SeniorTarget,
+                      value: float, lever: Lever = Lever.first_loss) -> Design:
+        """:func:`finmodel.stack.design.design` of ``scenario``, cached by its hash."""
+        from finmodel.stack.design import design
+
+        key = f"design:{scenario_key(scenario)}:{vehicle}:{target.value}:{value!r}:{lever.value}"
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        answer = design(scenario, vehicle, target, value, lever)
+        self.cache.set(key, answer, expire=3600)
+        return answer
