@@ -34,6 +34,7 @@ def scenario_dict(**vehicle_overrides: Any) -> dict[str, Any]:
         ],
         "guarantees": [{"provider": "cgc", "covers": "senior", "rate": 0.8, "cap": 0.10}],
         "engine": "exact",
+        "paths": 20_000,  # the cash-flow engine's paths: enough for the tests' error bars
     }
     vehicle.update(vehicle_overrides)
     return {

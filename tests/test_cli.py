@@ -50,10 +50,14 @@ def test_run_writes_tables(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     out = tmp_path / "out"
     assert main(["run", str(DEFAULT), "--out", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["guarantees.csv", "loss_distribution.csv", "tranches.csv", "vehicles.csv"]
+    assert names == ["cashflows.csv", "guarantees.csv", "loss_distribution.csv",
+                     "one_period.csv", "tranches.csv", "vehicles.csv"]
     tranches = pd.read_csv(out / "tranches.csv")
-    assert {"vehicle", "tranche", "expected_loss", "var_99", "prob_hurdle_met"} <= set(
-        tranches.columns)
+    assert {"vehicle", "tranche", "expected_loss", "var_99", "prob_hurdle_met", "irr_p10",
+            "npv", "wal_years"} <= set(tranches.columns)
+    cashflows = pd.read_csv(out / "cashflows.csv")
+    assert set(cashflows["holder_type"]) >= {"pool", "tranche", "vehicle"}
+    assert cashflows["period"].max() == 5
     assert "Dormant-deposit" in capsys.readouterr().out
 
 

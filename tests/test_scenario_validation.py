@@ -174,3 +174,51 @@ def test_readme_bundle_example_is_valid() -> None:
     block = readme.split("```yaml\n")[2].split("```", 1)[0]
     scenario = parse_scenario("name: readme\nseed: 1\n" + block, "README.md")
     assert scenario.has_bundle and len(scenario.facilities) == 3
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("coupon: 0.015, hurdle_return: 0.01}",
+         "coupon: 0.015, hurdle_return: 0.01, residual: true}\n    waterfall: notes",
+         None),  # one residual holder is fine
+        ("{name: first_loss, provider: dormant_fund, kind: first_loss, size: 0.15, coupon: 0.0}",
+         "{name: first_loss, provider: dormant_fund, kind: first_loss, size: 0.15, coupon: 0.0, "
+         "residual: true}\n      - {name: senior, provider: chiho_bank, kind: senior, "
+         "size: 0.85, residual: true}\n    tranches_end: x",
+         "bad.yaml:17: vehicles[0].tranches[1].residual: a second residual holder"),
+        ("engine: exact", "engine: exact\n    waterfall: [fees, coupons, principal, bonus, residual]",
+         "bad.yaml:21: vehicles[0].waterfall: Value error, step 3 ('bonus') is not a waterfall"),
+        ("engine: exact", "engine: exact\n    waterfall: [fees, coupons, residual, principal]",
+         "bad.yaml:21: vehicles[0].waterfall[3]: the last step must be `residual`"),
+        ("horizon_years: 5", "horizon_years: 2.5",
+         "bad.yaml:10: vehicles[0].horizon_years: payment_frequency (=1) does not divide "
+         "horizon_years (=2.5)"),
+        ("horizon_years: 5", "horizon_years: 5\n    recovery_lag_years: 6",
+         "bad.yaml:11: vehicles[0].recovery_lag_years: recovery_lag_years (=6) is beyond the "
+         "horizon"),
+        ("horizon_years: 5", "horizon_years: 5\n    payment_frequency: 12\n    paths: 1000000",
+         "vehicles[0].paths: paths (=1,000,000) x periods (=60)"),
+        ("horizon_years: 5", "horizon_years: 5\n    payment_frequency: 3",
+         "bad.yaml:11: vehicles[0].payment_frequency: Input should be 1, 2, 4 or 12"),
+    ],
+)
+def test_cash_flow_terms_are_checked_with_file_line_and_field(old: str, new: str,
+                                                              expected: str | None) -> None:
+    text = GOOD.replace(old, new, 1)
+    if "tranches_end" in text:  # the second tranche list line replaces the old senior
+        text = text.replace("    tranches_end: x\n", "").replace(
+            "      - {name: senior, provider: chiho_bank, kind: senior, size: 0.85, coupon: 0.015, "
+            "hurdle_return: 0.01}\n", "", 1)
+    assert text != GOOD
+    if expected is None:
+        parse_scenario(text, "good.yaml")
+        return
+    message = refuse(text)
+    assert expected in message, message
+
+
+def test_fund_waterfall_refuses_a_residual_flag() -> None:
+    text = GOOD.replace("hurdle_return: 0.01}", "hurdle_return: 0.01, residual: true}", 1)
+    text = text.replace("engine: exact", "engine: exact\n    waterfall: fund")
+    assert "`residual: true` is for the notes waterfall" in refuse(text)

@@ -86,7 +86,9 @@ def _check_periods(vehicle: Vehicle, base: FieldPath) -> Iterator[Finding]:
     """Whole payment periods, a recovery inside the horizon, a bounded simulation."""
     periods = vehicle.horizon_years * vehicle.payment_frequency
     if abs(periods - round(periods)) > 1e-9 or round(periods) < 1:
-        yield (*base, "payment_frequency"), (
+        field = ("payment_frequency" if "payment_frequency" in vehicle.model_fields_set
+                 else "horizon_years")
+        yield (*base, field), (
             f"payment_frequency (={vehicle.payment_frequency}) does not divide horizon_years "
             f"(={vehicle.horizon_years:g}) into whole periods ({periods:g} periods)")
     if vehicle.recovery_lag_years > vehicle.horizon_years:

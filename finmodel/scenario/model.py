@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from finmodel.scenario.impact_model import KPI, IndicatorSpec, LogicModel, PortfolioSpec
 from finmodel.vocabulary import (
@@ -242,6 +242,22 @@ class Vehicle(Strict):
         default=0.5, ge=0.0, le=1.0,
         description="share of its last period's interest a loan pays in the period it defaults",
     )
+
+    @field_validator("waterfall", mode="before")
+    @classmethod
+    def _known_waterfall(cls, value: Any) -> Any:
+        """One clear message for an unknown style or step (not one per union member)."""
+        styles = [s.value for s in WaterfallStyle]
+        steps = [s.value for s in WaterfallStep]
+        if isinstance(value, str) and value not in styles:
+            raise ValueError(f"unknown waterfall {value!r}: use {' or '.join(styles)}, or a "
+                             f"list of steps ({', '.join(steps)})")
+        if isinstance(value, list):
+            for index, step in enumerate(value):
+                if step not in steps:
+                    raise ValueError(f"step {index} ({step!r}) is not a waterfall step: use "
+                                     f"{', '.join(steps)}")
+        return value
 
     @property
     def exposure(self) -> float:
