@@ -37,6 +37,7 @@ bench: setup
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m benchmarks.bench_exact_vs_financepy
 	$(BIN)/python -m benchmarks.bench_monte_carlo_floor
+	$(BIN)/python -m benchmarks.bench_cashflow_engine
 	$(BIN)/python -m benchmarks.bench_bundle
 	$(BIN)/python -m benchmarks.bench_portfolios
 	$(BIN)/python -m benchmarks.bench_batch

@@ -58,12 +58,13 @@ def balance_schedule(amortisation: Amortisation, rate_per_period: float,
     k = np.arange(periods + 1, dtype=float)
     if amortisation is Amortisation.bullet:
         out = np.ones(periods + 1)
-    elif amortisation is Amortisation.linear or rate_per_period == 0.0:
-        out = 1.0 - k / periods
     else:
-        growth = (1.0 + rate_per_period) ** k
-        total = (1.0 + rate_per_period) ** periods
-        out = (total - growth) / (total - 1.0)
+        log_growth = np.log1p(rate_per_period)
+        total = np.expm1(periods * log_growth)  # (1 + r)^n - 1, accurate for tiny r
+        if amortisation is Amortisation.linear or total <= 1e-12:  # annuity at r -> 0: linear
+            out = 1.0 - k / periods
+        else:
+            out = (total - np.expm1(k * log_growth)) / total
     out[-1] = 0.0
     return np.asarray(out)
 
@@ -118,12 +119,12 @@ def _block_rng(seed: int, vehicle_id: str, block: int) -> np.random.Generator:
 
 
 def _factor_shift(pool: Pool, rng: np.random.Generator, paths: int) -> tuple[FloatArray, float]:
-    """Each path's systematic shift of every segment's asset value, and the idiosyncratic scale."""
+    """Each path's systematic shift of the asset values (one column in the one-factor model,
+    one per segment in the two-level model), and the idiosyncratic scale."""
     rho = pool.correlation
     global_factor = rng.standard_normal(paths)
-    if pool.issue_correlation is None:
-        return np.sqrt(rho) * global_factor[:, None] + np.zeros((1, pool.count.shape[0])), \
-            float(np.sqrt(1.0 - rho))
+    if pool.issue_correlation is None:  # one column, shared by every segment
+        return np.sqrt(rho) * global_factor[:, None], float(np.sqrt(1.0 - rho))
     rho_i = pool.issue_correlation
     issue_factor = rng.standard_normal((paths, len(pool.issues)))
     shift = (np.sqrt(rho) * global_factor[:, None]
@@ -142,13 +143,14 @@ def _simulate_block(vehicle: Vehicle, pool: Pool, rng: np.random.Generator,
     shift, scale = _factor_shift(pool, rng, paths)
     timing = vehicle.default_timing
     for s in range(pool.count.shape[0]):
+        segment_shift = shift[:, s if shift.shape[1] > 1 else 0]
         exposure = pool.exposure[s]
         coupon = pool.rate[s] / per_year
         schedule = schedules[s]
         alive = np.full(paths, pool.count[s], dtype=np.int64)
         previous = np.zeros(paths)
         for k in range(periods):
-            cumulative = special.ndtr((thresholds[s, k] - shift[:, s]) / scale)
+            cumulative = special.ndtr((thresholds[s, k] - segment_shift) / scale)
             survival = 1.0 - previous
             hazard = np.where(survival > 0.0,
                               (cumulative - previous) / np.where(survival > 0.0, survival, 1.0),
