@@ -29,7 +29,7 @@ test: setup
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/python -m pip install --quiet ruff mypy pandas-stubs types-PyYAML
+	$(BIN)/python -m pip install --quiet ruff==0.17.6 mypy==2.4.1 pandas-stubs==3.1.0.261029 types-PyYAML==6.0.12.20261113
 	$(BIN)/ruff check finmodel tests benchmarks
 	$(BIN)/mypy finmodel
 

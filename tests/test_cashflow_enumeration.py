@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -200,7 +200,7 @@ def run_waterfall(deal: Deal, default_period: tuple[int, ...], passes: int = 2,
         interest = 0.0
         pc = 0.0
         assets = 0.0
-        for ln, d in zip(deal.loans, default_period):
+        for ln, d in zip(deal.loans, default_period, strict=False):
             if d < k:
                 continue  # already gone
             if d == k:  # defaults now: default_timing 0 -> no interest; immediate recovery
@@ -278,7 +278,7 @@ def moments(values: list[float], probs: list[float]) -> Stat:
     return Stat(mean, math.sqrt(max(var, 0.0) / PATHS))
 
 
-@lru_cache(maxsize=None)
+@cache
 def enumeration(key: str, passes: int = 2, block_coupons: bool = True) -> dict[str, Any]:
     deal = DEALS[key]
     probs = outcome_probabilities(deal)
@@ -294,11 +294,11 @@ def enumeration(key: str, passes: int = 2, block_coupons: bool = True) -> dict[s
         t.name: moments([sum(r.cash[t.name]) for r in results], p) for t in deal.tranches
     }
     residual = moments([r.vehicle_residual for r in results], p)
-    return {"probs": probs, "results": dict(zip(outcomes, results)), "cash": cash,
+    return {"probs": probs, "results": dict(zip(outcomes, results, strict=False)), "cash": cash,
             "loss": loss, "total_cash": total_cash, "residual": residual}
 
 
-@lru_cache(maxsize=None)
+@cache
 def finmodel_results(key: str):
     return run(Scenario.model_validate(scenario_data(DEALS[key])))
 
@@ -334,7 +334,7 @@ def test_hand_waterfall_conserves_cash() -> None:
         deal = DEALS[key]
         for outcome, res in enumeration(key)["results"].items():
             collected = 0.0
-            for ln, d in zip(deal.loans, outcome):
+            for ln, d in zip(deal.loans, outcome, strict=False):
                 if d <= PERIODS:
                     collected += (1 - ln.lgd) * ln.exposure + ln.rate * ln.exposure * (d - 1)
                 else:

@@ -179,7 +179,7 @@ def test_expected_pool_loss_matches_closed_form(rho: float) -> None:
     closed = POOL_NOTIONAL * LGD * -np.expm1(-HAZARD * sim.times)
     z = (sim.mean_loss - closed) / sim.mean_loss_se
     bad = [f"t={t:g}: engine {m:.3f} +/- {s:.3f}, closed form {c:.3f} (z={zz:+.1f})"
-           for t, m, s, c, zz in zip(sim.times, sim.mean_loss, sim.mean_loss_se, closed, z)
+           for t, m, s, c, zz in zip(sim.times, sim.mean_loss, sim.mean_loss_se, closed, z, strict=False)
            if abs(zz) > Z_LIMIT]
     assert not bad, f"rho={rho}: E[L(t)] off 6000 (1 - e^-0.01t):\n" + "\n".join(bad)
 
@@ -190,7 +190,7 @@ def test_table7_spreads(rho: float) -> None:
     published = DATA["spreads_bp"][str(rho)]
     failures, noisy = [], []
     for (attach, detach), expected, found, se in zip(TRANCHES, published, sim.spread_bp,
-                                                     sim.spread_se_bp):
+                                                     sim.spread_se_bp, strict=False):
         diff = found - expected
         line = (f"{label(attach, detach)}: expected {expected} bp, computed {found:.2f} bp "
                 f"(se {se:.3f}; diff {diff:+.2f} bp, {diff / expected:+.2%})")
@@ -210,6 +210,6 @@ def test_spreads_match_exact_finite_pool(rho: float) -> None:
     exact = exact_spreads_bp(rho, sim.times)
     z = (sim.spread_bp - exact) / sim.spread_se_bp
     bad = [f"{label(a, b)}: exact {e:.2f} bp, computed {f:.2f} +/- {s:.3f} bp (z={zz:+.1f})"
-           for (a, b), e, f, s, zz in zip(TRANCHES, exact, sim.spread_bp, sim.spread_se_bp, z)
+           for (a, b), e, f, s, zz in zip(TRANCHES, exact, sim.spread_bp, sim.spread_se_bp, z, strict=False)
            if abs(zz) > Z_LIMIT]
     assert not bad, f"rho={rho}: engine vs exact finite-pool spreads:\n" + "\n".join(bad)

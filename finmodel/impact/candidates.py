@@ -95,7 +95,8 @@ def draw_candidates(scenario: Scenario) -> Candidates:
     lgd = np.array([DEFAULT_LGD[m] for m in method])
     public = np.array([brief.public_share.get(m, 0.0) for m in method])
     years = np.arange(horizon)
-    survival = (1 - annual[:, None]) ** years[None, :]  # alive at the start of year t+1
+    # alive at the start of year t+1
+    survival = np.asarray((1.0 - annual[:, None]) ** years[None, :], dtype=float)
     indicators = catalogue(scenario)
     names = tuple(sorted({c.indicator for c in brief.contributions}))
     yearly = np.zeros((brief.candidates, len(names)))

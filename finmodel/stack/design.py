@@ -145,8 +145,9 @@ def _lever_terms(scenario: Scenario, vehicle: Vehicle, pool: Pool, lever: Lever,
         raise ValueError(f"vehicle {vehicle.id!r} has no guarantee number {index}")
 
     def guaranteed(value: float) -> StackTerms:
-        key = "guarantee_rate" if lever is Lever.guarantee_rate else "guarantee_cap"
-        return stack_terms(scenario, vehicle, pool=pool, **{key: {index: value}})
+        if lever is Lever.guarantee_rate:
+            return stack_terms(scenario, vehicle, pool=pool, guarantee_rate={index: value})
+        return stack_terms(scenario, vehicle, pool=pool, guarantee_cap={index: value})
 
     return SIZE_TOLERANCE, 1.0, guaranteed
 

@@ -143,10 +143,7 @@ def tranche_rows(run: StackRun, pool: Pool) -> list[Row]:
         rates = tranche_irr(run, j)
         grant = bool(terms.is_grant[j])
         hurdle = float(terms.hurdle[j])
-        if np.isnan(hurdle) or grant:
-            met = None
-        else:
-            met = (rates >= hurdle - 1e-12).astype(float)
+        met = None if np.isnan(hurdle) or grant else (rates >= hurdle - 1e-12).astype(float)
         lost = (net > tolerance).astype(float)
         back = run.expected(ledger.principal_back[:, :, j])
         rate = float(terms.tranche_discount_rate[j])
