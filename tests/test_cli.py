@@ -77,6 +77,33 @@ def test_design_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert "smallest first-loss size" in out and "first-dollar-loss" in out
 
 
+@pytest.mark.parametrize(("lever", "target", "value", "says"), [
+    ("concession", "min_irr_mean", None, "smallest coupon cut on first_loss"),
+    ("guarantee_rate", "max_expected_loss_pct", 0.007, "smallest rate of guarantee 0"),
+    ("guarantee_cap", "max_prob_loss", 0.5, "smallest cap of guarantee 0"),
+])
+def test_design_levers(tmp_path: Path, capsys: pytest.CaptureFixture[str], lever: str,
+                       target: str, value: float | None, says: str) -> None:
+    data = scenario_dict(paths=4000)
+    data["vehicles"][0]["tranches"][0]["market_coupon"] = 0.08
+    data["vehicles"][0]["tranches"][1]["residual"] = True
+    path = write_yaml(tmp_path, data)
+    if value is None:  # a mean IRR between the senior's at market terms and at a 0% coupon
+        from finmodel import load_scenario, run
+
+        low = run(load_scenario(path)).tranches.iloc[-1]["irr_mean"]
+        data["vehicles"][0]["tranches"][0]["coupon"] = 0.08
+        high = run(load_scenario(write_yaml(tmp_path, data, "market.yaml"))).tranches.iloc[-1][
+            "irr_mean"]
+        assert high < low  # the bank earns more when the public tranche concedes
+        value = 0.5 * (low + high)
+    code = main(["design", str(path), "--target", target, "--value", str(value),
+                 "--lever", lever])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert says in out
+
+
 def test_design_unknown_vehicle_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["design", str(DEFAULT), "--vehicle", "nope", "--target", "max_prob_loss",
                  "--value", "0.1"]) == 2
