@@ -222,3 +222,22 @@ def test_fund_waterfall_refuses_a_residual_flag() -> None:
     text = GOOD.replace("hurdle_return: 0.01}", "hurdle_return: 0.01, residual: true}", 1)
     text = text.replace("engine: exact", "engine: exact\n    waterfall: fund")
     assert "`residual: true` is for the notes waterfall" in refuse(text)
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("{name: first_loss, provider: dormant_fund, kind: first_loss, size: 0.15, coupon: 0.0}",
+     "{name: first_loss, provider: dormant_fund, kind: first_loss, size: 0.05, coupon: 0.0}\n"
+     "      - {name: gift, provider: dormant_fund, kind: grant, size: 0.10}",
+     "vehicles[0].tranches[1].kind: a grant is never repaid"),
+    ("{provider: cgc, covers: senior, rate: 0.8, cap: 0.10}",
+     "{provider: cgc, covers: senior, rate: 0.8, cap: 0.10, fee: 0.01}\n"
+     "    waterfall: [coupons, principal, cures, residual]",
+     "has no `fees` step"),
+    ("hurdle_return: 0.01}", "hurdle_return: 0.01, residual: true}\n"
+     "    waterfall: [coupons, principal, cures, residual_pro_rata]",
+     "vehicles[0].tranches[1].residual: a residual holder needs a `residual` step"),
+])
+def test_custom_orders_and_grants_are_checked(old: str, new: str, expected: str) -> None:
+    text = GOOD.replace(old, new, 1)
+    assert text != GOOD
+    assert expected in refuse(text)

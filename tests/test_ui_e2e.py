@@ -105,6 +105,10 @@ def test_upload_good_then_bad_scenario(page: Any, tmp_path: Path) -> None:
 def test_moving_a_slider_changes_the_numbers(page: Any) -> None:
     page.click("#tab-stack")
     before = wait_text(page, "#stk-numbers")
+    # The smallest first loss comes from a background callback, once, for the target.
+    page.wait_for_function(
+        "document.querySelector('#stk-design-value').innerText.includes('%')", timeout=60_000)
+    assert page.text_content("#stk-irr .gtitle") and page.text_content("#stk-cashflows .gtitle")
     page.focus("#stk-fl [role=slider]")
     for _ in range(10):
         page.keyboard.press("ArrowRight")
@@ -143,7 +147,7 @@ def test_download_chart_and_board_paper(page: Any) -> None:
     pdf = Path(info.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF")
     reader = PdfReader(io.BytesIO(pdf))
-    assert len(reader.pages) == 1 + 3  # title page, then the stack scenario's three charts
+    assert len(reader.pages) == 1 + 5  # title page, then the stack scenario's five charts
     width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
     assert abs(width - 595) < 3 and abs(height - 842) < 3  # A4 in points
     assert page.console_errors == []  # type: ignore[attr-defined]

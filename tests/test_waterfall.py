@@ -117,8 +117,10 @@ def test_money_is_conserved_every_period(deal) -> None:  # type: ignore[no-untyp
     back = ledger.principal_back.sum(axis=1) + ledger.final_loss
     np.testing.assert_allclose(back, np.where(terms.is_grant, 0.0, terms.notional)[None, :]
                                * np.ones_like(back), rtol=1e-10, atol=TOL)
-    # What the pool lost is what the stack wrote down beyond its over-collateralisation.
     assert np.all(ledger.guarantee_paid.sum(axis=1) <= terms.guarantee_max_payout + TOL)
+    # Guarantees cover credit losses only: a path whose pool loses nothing gets nothing.
+    riskless = collections.loss.sum(axis=1) == 0.0
+    assert np.all(ledger.guarantee_paid[riskless] == 0.0)
     assert np.all(ledger.cash >= -TOL)
 
 
@@ -131,11 +133,20 @@ def test_no_junior_cash_while_a_senior_is_short(deal) -> None:  # type: ignore[n
     state = rebuilt(ledger, terms, collections.period_years)
     short = (state["uncured"] > TOL) | (state["arrears"] > TOL)  # end of each period
     n = terms.tranches
+    fund = scenario.vehicles[0].waterfall == "fund"
+    unreturned = state["uncured"] > TOL
     for j in range(n):
         senior_short = short[:, :, j + 1:].any(axis=2) if j < n - 1 else np.zeros_like(short[..., 0])
         junior_cash = ledger.coupon[:, :, j] + ledger.residual[:, :, j]
-        # A junior coupon or residual in a period means every senior was whole at its end.
+        if not fund:
+            junior_cash = junior_cash + ledger.cured[:, :, j]
+        # A junior coupon, cure or residual in a period means every senior was whole at its
+        # end. (A fund returns capital before preferred returns: a junior's capital may come
+        # back while a senior's preferred return waits, but not while its capital does.)
         assert not np.any((junior_cash > TOL) & senior_short)
+        if fund and j < n - 1:
+            capital_back = ledger.cured[:, :, j] + ledger.principal[:, :, j]
+            assert not np.any((capital_back > TOL) & unreturned[:, :, j + 1:].any(axis=2))
     # Losses are written down junior first: a tranche is written down only when every
     # tranche below it has no balance left.
     for j in range(1, n):

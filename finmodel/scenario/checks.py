@@ -118,9 +118,24 @@ def _check_waterfall(vehicle: Vehicle, base: FieldPath) -> Iterator[Finding]:
             yield (*base, "tranches", index, "residual"), (
                 "`residual: true` is for the notes waterfall; a fund splits its residual "
                 "pro rata among the private tranches")
+    kinds = [t.kind for t in vehicle.tranches]
+    for index, kind in enumerate(kinds):
+        if kind is TrancheKind.grant and any(k is not TrancheKind.grant for k in kinds[:index]):
+            yield (*base, "tranches", index, "kind"), (
+                "a grant is never repaid, so it absorbs losses first: list it below every "
+                "repaid tranche")
     if not isinstance(vehicle.waterfall, list):
         return
     steps = vehicle.waterfall
+    fees = vehicle.management_fee > 0 or any(g.fee > 0 for g in vehicle.guarantees)
+    if fees and WaterfallStep.fees not in steps:
+        yield (*base, "waterfall"), (
+            "the vehicle charges fees (guarantee fees or management_fee) but the waterfall "
+            "has no `fees` step")
+    for index in holders:
+        if WaterfallStep.residual not in steps:
+            yield (*base, "tranches", index, "residual"), (
+                "a residual holder needs a `residual` step in the waterfall")
     for index, step in _duplicates([s.value for s in steps]):
         yield (*base, "waterfall", index), f"step {step!r} appears twice"
     if WaterfallStep.coupons not in steps:

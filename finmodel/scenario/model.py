@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from finmodel.scenario.impact_model import KPI, IndicatorSpec, LogicModel, PortfolioSpec
 from finmodel.vocabulary import (
     DEFAULT_LGD,
-    Amortisation,
     DEFAULT_SECTOR,
+    WATERFALL_STEPS,
+    Amortisation,
     ArrivalProcess,
     Engine,
     FacilityKind,
@@ -27,7 +28,6 @@ from finmodel.vocabulary import (
     ProviderType,
     Sector,
     Stage,
-    WATERFALL_STEPS,
     TrancheKind,
     WaterfallStep,
     WaterfallStyle,

@@ -8,8 +8,12 @@
 
 The pool's cash flows do not depend on the stack, so they are simulated once and every
 trial pays the same paths (common random numbers): the senior's figure then moves with
-the lever alone, monotonically, and bisection finds the smallest setting that meets the
-target to :data:`SETTING_TOLERANCE`.
+the lever alone. Bisection finds the smallest setting that meets the target to
+:data:`SETTING_TOLERANCE`, between a setting that misses it and one that meets it; for
+expected loss, IRR and NPV targets the figure is monotone in the lever. (A loss
+probability need not be: with no residual holder, a thicker first loss with a high coupon
+can drain the reserve that protects the senior; bisection then returns a setting that
+meets the target, not necessarily the smallest.)
 """
 
 from __future__ import annotations

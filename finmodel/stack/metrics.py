@@ -255,7 +255,7 @@ def vehicle_row(run: StackRun, pool: Pool, tranches: list[Row], guarantees: list
         if g["sector"] in PUBLIC_SECTORS:
             cost_guarantees += g["pv_payment"] - g["pv_fees"]
             public_money += g["max_payout"]
-    covered = sum(float(terms.notional[c]) for c in terms.guarantee_covers)
+    covered = sum(float(terms.notional[c]) for c in set(terms.guarantee_covers.tolist()))
     max_payout = float(np.sum(terms.guarantee_max_payout))
     sample = run.sample
     residual = ledger.vehicle_residual.sum(axis=1)

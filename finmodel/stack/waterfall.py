@@ -6,10 +6,8 @@ coupons in arrears. Each period, on every path (row):
 
 1. The pool reports what it collected (interest; principal: scheduled plus recoveries)
    and the principal it lost. If the tranches' balances now exceed what backs them (the
-   pool's remaining balance, pending recoveries and the principal collected), the
-   difference is **written down junior first**. Guarantees pay ``rate`` of each write-down
-   on the tranche they cover, at once and to that tranche, until they reach their maximum
-   payout (rate x cap x covered notional: EU guarantee practice).
+   pool's remaining balance, pending recoveries, the principal collected and any reserve
+   held), the difference is **written down junior first**.
 2. The collections, plus any cash retained from the period before, are paid by the
    vehicle's steps in order (:class:`~finmodel.vocabulary.WaterfallStep`):
 
@@ -17,11 +15,11 @@ coupons in arrears. Each period, on every path (row):
      management fee on the pool's balance; unpaid fees carry forward.
    * ``coupons``: coupons due (coupon x period length x outstanding principal, plus
      arrears), senior first. A coupon is paid only while every more senior tranche has
-     its coupons paid and no uncured write-down, and never out of principal collected
-     this period that a more senior tranche's balance still needs; otherwise it waits
-     (arrears).
-   * ``principal``: the principal collected this period repays balances, senior first.
-   * ``cures``: what is left cures principal written down, senior first.
+     its coupons paid and no uncured write-down; otherwise it waits (arrears).
+   * ``principal``: the principal collected this period repays balances, senior first
+     (in the last period every balance is due, and any reserve held pays it too).
+   * ``cures``: what is left cures principal written down, senior first (a cure waits
+     while a more senior tranche has coupons in arrears).
    * ``capital`` (funds): everything left returns outstanding capital (balance, then
      written-down capital), senior first.
    * ``residual``: the rest to the tranche marked ``residual``; with none, the vehicle
@@ -30,20 +28,30 @@ coupons in arrears. Each period, on every path (row):
    * ``residual_pro_rata`` (funds): the rest split among the private tranches in
      proportion to their notional; public and philanthropic money gets its coupon only.
 
+   No payment to a tranche other than principal (a coupon, a cure, a residual) takes cash
+   that the balances of more senior tranches still need: the principal collected for them
+   this period, and whatever of them the pool's remaining balance no longer backs.
    Nothing goes to a residual while any tranche has coupons in arrears or principal
-   written down (the cash is retained for the next period). The steps run twice each
-   period, so a coupon that waited for a senior's cure earlier in the period is paid
-   when the cure leaves money for it.
+   written down (the cash is retained for the next period). The steps run again until a
+   pass pays nothing more, so a coupon that waited for a senior's cure earlier in the
+   period is paid when the cure leaves money for it.
 3. Principal collected but not paid out (because fees or coupons took it) leaves the
    balances above their backing: the excess is written down junior first (and cured
    later if money allows). In the last period the pool is gone, so every balance not
    repaid is written down: a tranche's loss is what remains written down at the end.
+4. Guarantees pay ``rate`` of the period's write-downs from pool losses on the tranche
+   they cover that the period's cash left uncured, to that tranche, until they reach their
+   maximum payout (rate x cap x covered notional: EU guarantee practice). A shortfall of
+   principal paid out as fees or coupons (negative carry) is not a credit loss and is not
+   covered. A guarantee charges its fee while cover remains.
 
 A grant is not repaid: it has no balance and no coupon, and the pool it funds backs the
 other tranches (over-collateralisation that absorbs losses first).
 
-Money is conserved in every period and on every path: collections + retained cash from
-before + guarantee payments = tranche cash + fees paid + retained cash + vehicle residual.
+Coupons (and guarantee fees) accrue on a tranche's outstanding principal: its balance
+plus principal written down and not yet cured. Money is conserved in every period and on
+every path: collections + retained cash from before + guarantee payments = tranche cash +
+fees paid + retained cash + vehicle residual.
 """
 
 from __future__ import annotations
@@ -268,6 +276,8 @@ class _State:
         self.cap_left = terms.guarantee_max_payout[None, :].repeat(rows, axis=0)
         self.cash = np.zeros(rows)
         self.principal_left = np.zeros(rows)
+        self.credit_loss = np.zeros((rows, j))  # this period's write-downs from pool losses
+        self.assets = np.full(rows, terms.exposure)  # the pool's balance after this period
         shape = (rows, periods)
         self.ledger = {name: np.zeros((*shape, j)) for name in
                        ("coupon", "principal", "written_down", "cured", "guarantee_received",
@@ -283,6 +293,18 @@ class _State:
         self.cash -= paid
         return paid
 
+    def free_cash(self, tranche: int) -> FloatArray:
+        """Cash a payment to ``tranche`` other than principal may use (-1: to a residual).
+
+        It never takes what the balances of more senior tranches (all tranches, for a
+        residual) still need: the principal collected for them this period, and whatever of
+        them the pool's remaining balance no longer backs.
+        """
+        above = self.balance[:, tranche + 1:].sum(axis=1) if tranche >= 0 \
+            else self.balance.sum(axis=1)
+        protected = np.maximum(np.minimum(self.principal_left, above), above - self.assets)
+        return np.asarray(np.maximum(self.cash - protected, 0.0))
+
     def short(self, tranche: int) -> BoolArray:
         """Rows where the tranche has coupons in arrears or an uncured write-down."""
         return np.asarray((self.arrears[:, tranche] > self.tolerance)
@@ -292,11 +314,14 @@ class _State:
         return np.asarray((self.arrears > self.tolerance).any(axis=1)
                           | (self.written > self.tolerance).any(axis=1))
 
-    def write_down(self, k: int, backing: FloatArray, final: bool = False) -> None:
-        """Write balances above ``backing`` down junior first; guarantees pay on them.
+    def write_down(self, k: int, backing: FloatArray, final: bool = False,
+                   credit: bool = False) -> None:
+        """Write balances above ``backing`` down junior first.
 
-        Rounding dust below the tolerance is left alone, except at the end, when every
-        balance not repaid is written down.
+        ``credit`` marks write-downs caused by the pool's losses (the ones guarantees
+        cover), as opposed to principal paid out as fees or coupons. Rounding dust below
+        the tolerance is left alone, except at the end, when every balance not repaid is
+        written down.
         """
         excess = np.maximum(self.balance.sum(axis=1) - backing, 0.0)
         if not final:
@@ -309,15 +334,24 @@ class _State:
             excess -= cut
         self.written += new
         self.ledger["written_down"][:, k] += new
-        left = new.copy()
+        if credit:
+            self.credit_loss += new
+
+    def pay_guarantees(self, k: int) -> None:
+        """Guarantees pay ``rate`` of the period's credit-loss write-downs on the tranche they
+        cover that the period's cash left uncured, up to their remaining cap; the money goes
+        to that tranche at once (it cures its write-down)."""
+        base = np.minimum(self.credit_loss, self.written)
+        left = base.copy()
         for g, covered in enumerate(self.terms.guarantee_covers):
-            pay = np.minimum(np.minimum(self.terms.guarantee_rate[g] * new[:, covered],
+            pay = np.minimum(np.minimum(self.terms.guarantee_rate[g] * base[:, covered],
                                         self.cap_left[:, g]), left[:, covered])
             self.cap_left[:, g] -= pay
             left[:, covered] -= pay
             self.written[:, covered] -= pay
             self.ledger["guarantee_paid"][:, k, g] += pay
             self.ledger["guarantee_received"][:, k, covered] += pay
+        self.credit_loss[:] = 0.0
 
 
 def _senior_first(terms: StackTerms) -> range:
@@ -336,17 +370,11 @@ def _fees(s: _State, k: int) -> None:
 
 def _coupons(s: _State, k: int) -> None:
     blocked = np.zeros(s.cash.shape[0], dtype=bool)
-    senior_balance = np.zeros(s.cash.shape[0])
     for j in _senior_first(s.terms):
-        # A coupon never takes principal collected for a more senior tranche's balance.
-        protected = np.minimum(s.principal_left, senior_balance)
-        due = np.minimum(np.where(blocked, 0.0, s.arrears[:, j]),
-                         np.maximum(s.cash - protected, 0.0))
-        paid = s.pay(due)
+        paid = s.pay(np.minimum(np.where(blocked, 0.0, s.arrears[:, j]), s.free_cash(j)))
         s.arrears[:, j] -= paid
         s.ledger["coupon"][:, k, j] += paid
         blocked |= s.short(j)
-        senior_balance += s.balance[:, j]
 
 
 def _principal(s: _State, k: int) -> None:
@@ -359,10 +387,12 @@ def _principal(s: _State, k: int) -> None:
 
 
 def _cures(s: _State, k: int) -> None:
-    for j in _senior_first(s.terms):
-        paid = s.pay(s.written[:, j])
+    blocked = np.zeros(s.cash.shape[0], dtype=bool)
+    for j in _senior_first(s.terms):  # a cure waits while a more senior coupon is in arrears
+        paid = s.pay(np.minimum(np.where(blocked, 0.0, s.written[:, j]), s.free_cash(j)))
         s.written[:, j] -= paid
         s.ledger["cured"][:, k, j] += paid
+        blocked |= s.short(j)
 
 
 def _capital(s: _State, k: int) -> None:
@@ -371,7 +401,7 @@ def _capital(s: _State, k: int) -> None:
         s.balance[:, j] -= paid
         s.principal_left = np.maximum(s.principal_left - paid, 0.0)
         s.ledger["principal"][:, k, j] += paid
-        cured = s.pay(s.written[:, j])
+        cured = s.pay(np.minimum(s.written[:, j], s.free_cash(j)))
         s.written[:, j] -= cured
         s.ledger["cured"][:, k, j] += cured
 
@@ -380,7 +410,7 @@ def _residual(s: _State, k: int) -> None:
     holder = s.terms.residual_holder
     if holder is None:
         return  # the vehicle keeps the cash as a reserve
-    paid = s.pay(np.where(s.anyone_short(), 0.0, s.cash))
+    paid = s.pay(np.where(s.anyone_short(), 0.0, s.free_cash(-1)))
     s.ledger["residual"][:, k, holder] += paid
 
 
@@ -388,7 +418,7 @@ def _residual_pro_rata(s: _State, k: int) -> None:
     takers = s.terms.is_private & ~s.terms.is_grant
     if not takers.any():
         return
-    paid = s.pay(np.where(s.anyone_short(), 0.0, s.cash))
+    paid = s.pay(np.where(s.anyone_short(), 0.0, s.free_cash(-1)))
     shares = np.where(takers, s.terms.notional, 0.0)
     shares = shares / shares.sum()
     s.ledger["residual"][:, k, :] += paid[:, None] * shares[None, :]
@@ -424,19 +454,30 @@ def run_waterfall(collections: Collections, terms: StackTerms) -> Ledger:
     for k in range(periods):
         outstanding = s.balance + s.written
         s.arrears += coupon_rate[None, :] * dt[k] * outstanding
-        s.fee_arrears += terms.guarantee_fee[None, :] * dt[k] * outstanding[:, fee_base]
+        covering = s.cap_left > s.tolerance  # a guarantee whose cap is used up charges no fee
+        s.fee_arrears += np.where(covering, terms.guarantee_fee[None, :] * dt[k]
+                                  * outstanding[:, fee_base], 0.0)
         s.management_arrears += terms.management_fee * dt[k] * assets
         assets = np.maximum(assets - collections.loss[:, k] - collections.principal[:, k], 0.0)
         if k == periods - 1:
             assets = np.zeros(rows)
+        s.assets = assets
+        last = k == periods - 1
+        held = s.cash.copy()  # reserve retained from before
         s.cash += collections.interest[:, k] + collections.principal[:, k]
-        s.principal_left = collections.principal[:, k].copy()
-        s.write_down(k, assets + collections.principal[:, k])
-        for _ in range(2):
+        # Principal due: what the pool repaid this period; at maturity, every balance.
+        s.principal_left = (np.full(rows, np.inf) if last
+                            else collections.principal[:, k].copy())
+        s.write_down(k, assets + collections.principal[:, k] + held, credit=True)
+        for _ in range(terms.tranches + 2):  # until a pass pays nothing more
+            before = s.cash.copy()
             for step in terms.steps:
                 _STEPS[step](s, k)
-        s.write_down(k, assets, final=k == periods - 1)
-        if k == periods - 1:
+            if np.array_equal(before, s.cash):
+                break
+        s.write_down(k, assets + (0.0 if last else s.cash), final=last)
+        s.pay_guarantees(k)
+        if last:
             s.ledger["vehicle_residual"][:, k] = s.cash
             s.cash = np.zeros(rows)
         s.ledger["retained"][:, k] = s.cash

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import threading
 from pathlib import Path
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -96,19 +97,53 @@ def assumptions(results: RunResults, lang: str) -> list[tuple[str, str]]:
     return rows
 
 
+#: Below this (in the scenario's unit) a concession's transfer is not shown.
+SUBSIDY_SHOWN = 1e-6
+
+
+def subsidy_text(vehicle: Any, unit: str, lang: str) -> str:
+    """What a concession transfers to private investors (PV), and what the conceding
+    tranche gives up when that differs (part of it stays in the vehicle or is lost)."""
+    to_private, given = float(vehicle["subsidy_to_private"]), float(vehicle["subsidy"])
+    shown = amount(to_private, unit, lang)
+    if abs(given - to_private) > 0.01 * max(abs(given), SUBSIDY_SHOWN):
+        shown += f" ({text('subsidy_given', lang)} {amount(given, unit, lang)})"
+    return shown
+
+
+def irr_band_text(tranche: Any) -> str:
+    """A tranche's IRR band as "P10 / P50 / P90 (mean)"."""
+    return (f"{percent(tranche['irr_p10'])} / {percent(tranche['irr_p50'])} / "
+            f"{percent(tranche['irr_p90'])} ({percent(tranche['irr_mean'])})")
+
+
 def headlines(results: RunResults, lang: str) -> list[tuple[str, str]]:
-    """The headline numbers as (label, value) rows."""
+    """The headline numbers as (label, value) rows.
+
+    Per vehicle: the pool's expected loss, the senior's expected loss and IRR band (and
+    the chance it meets its hurdle), the public expected cost (PV), what a concession
+    transfers to private investors (when it does) and the mobilisation ratio.
+    """
     unit = results.scenario.unit
     rows = []
-    for v in results.vehicles.itertuples():
-        senior = results.tranches[results.tranches["vehicle"] == v.vehicle].iloc[-1]
-        rows += [(f"{v.vehicle}: {text('expected_loss', lang)}", amount(v.expected_loss, unit, lang)),
-                 (f"{v.vehicle}: {word('senior', lang)} {text('expected_loss_pct', lang)}",
-                  percent(senior["expected_loss_pct"])),
-                 (f"{v.vehicle}: {text('public_expected_cost', lang)}",
-                  amount(v.public_expected_cost, unit, lang)),
-                 (f"{v.vehicle}: {text('mobilisation_ratio', lang)}",
-                  "-" if v.mobilisation_ratio != v.mobilisation_ratio else f"{v.mobilisation_ratio:.2f}")]
+    for v in results.vehicles.to_dict("records"):
+        vid = v["vehicle"]
+        senior = results.tranches[results.tranches["vehicle"] == vid].iloc[-1]
+        top = f"{vid}: {word('senior', lang)}"
+        rows += [(f"{vid}: {text('pool_expected_loss', lang)}", amount(v["expected_loss"], unit, lang)),
+                 (f"{top} {text('expected_loss_pct', lang)}", percent(senior["expected_loss_pct"])),
+                 (f"{top} {text('irr_band', lang)}", irr_band_text(senior))]
+        if senior["prob_hurdle_met"] == senior["prob_hurdle_met"]:
+            rows.append((f"{top} {text('prob_hurdle_met', lang)} "
+                         f"({percent(senior['hurdle_return'])})", percent(senior["prob_hurdle_met"])))
+        rows.append((f"{vid}: {text('public_expected_cost_pv', lang)}",
+                     amount(v["public_expected_cost"], unit, lang)))
+        if v["subsidy_to_private"] > SUBSIDY_SHOWN:
+            rows.append((f"{vid}: {text('subsidy_to_private', lang)}",
+                         subsidy_text(v, unit, lang)))
+        ratio = v["mobilisation_ratio"]
+        rows.append((f"{vid}: {text('mobilisation_ratio', lang)}",
+                     "-" if ratio != ratio else f"{ratio:.2f}"))
     if results.bundle is not None:
         b = results.bundle_summary.iloc[0]
         rows += [(text("demand", lang), amount(b["demand"], unit, lang)),
@@ -123,29 +158,87 @@ def headlines(results: RunResults, lang: str) -> list[tuple[str, str]]:
     return rows
 
 
+#: Title-page table layout, in pixels of an A4 page (see :data:`A4`).
+PAGE_MARGINS = {"l": 40, "r": 40, "t": 110, "b": 40}
+HEADER_PX, ROW_PX, LINE_PX, GAP_PX = 30, 24, 21, 36
+COLUMN_UNITS = 52  # characters (a Japanese character counts two) a table column holds
+
+
+def _lines(cell: str) -> int:
+    """Lines a title-page cell wraps to (a rough count: wide characters count two)."""
+    from unicodedata import east_asian_width
+
+    units = sum(2 if east_asian_width(ch) in "WF" else 1 for ch in cell)
+    return max(1, -(-units // COLUMN_UNITS))
+
+
+def _row_px(row: tuple[str, str]) -> int:
+    return ROW_PX + LINE_PX * (max(_lines(row[0]), _lines(row[1])) - 1)
+
+
+def _table(heading: str, rows: list[tuple[str, str]], y0: float, y1: float) -> go.Table:
+    return go.Table(
+        domain={"x": [0, 1], "y": [max(y0, 0.0), y1]}, columnwidth=[0.5, 0.5],
+        header={"values": [heading, ""], "fill_color": "#2166ac", "height": HEADER_PX - 4,
+                "font": {"color": "white", "size": 13, "family": FONT}, "align": "left"},
+        cells={"values": [[r[0] for r in rows], [r[1] for r in rows]], "align": "left",
+               "font": {"size": 11, "family": FONT}, "height": ROW_PX,
+               "fill_color": [["#f7f7f7", "#ffffff"] * len(rows)]})
+
+
+def title_pages(results: RunResults, lang: str) -> list[go.Figure]:
+    """The board paper's first page(s): title, assumptions and headline numbers.
+
+    Each table is as tall as its rows (a wrapped cell makes its row taller); a table that
+    does not fit the rest of a page goes on to the next one, headed "(continued)".
+    """
+    height = A4[1] - PAGE_MARGINS["t"] - PAGE_MARGINS["b"]
+    sections = [(text("assumptions", lang), assumptions(results, lang)),
+                (text("headlines", lang), headlines(results, lang))]
+    pages: list[list[tuple[str, list[tuple[str, str]], int]]] = [[]]
+    used = 0
+    for title, rows in sections:
+        heading = title
+        part: list[tuple[str, str]] = []
+        part_px = HEADER_PX
+        for row in rows:
+            if part and used + part_px + _row_px(row) > height:
+                pages[-1].append((heading, part, part_px))
+                pages.append([])
+                used, part, part_px = 0, [], HEADER_PX
+                heading = f"{title} ({text('continued', lang)})"
+            elif not part and used + HEADER_PX + _row_px(row) > height:
+                pages.append([])
+                used = 0
+            part.append(row)
+            part_px += _row_px(row)
+        pages[-1].append((heading, part, part_px))
+        used += part_px + GAP_PX
+    figures = []
+    for tables in pages:
+        fig = go.Figure()
+        top = 1.0
+        for heading, rows, px in tables:
+            fig.add_trace(_table(heading, rows, top - px / height, top))
+            top -= (px + GAP_PX) / height
+        fig.update_layout(
+            title={"text": f"{text('paper_title', lang)}<br><sup>{results.scenario.name}</sup>",
+                   "x": 0.02, "font": {"size": 22, "family": FONT}},
+            margin=PAGE_MARGINS, template="plotly_white")
+        figures.append(fig)
+    return figures
+
+
 def title_page(results: RunResults, lang: str) -> go.Figure:
-    """The board paper's first page: title, assumptions and headline numbers."""
-    fig = go.Figure()
-    for y0, y1, heading, rows in ((0.50, 0.86, text("assumptions", lang), assumptions(results, lang)),
-                                  (0.0, 0.45, text("headlines", lang), headlines(results, lang))):
-        fig.add_trace(go.Table(
-            domain={"x": [0, 1], "y": [y0, y1]}, columnwidth=[0.42, 0.58],
-            header={"values": [heading, ""], "fill_color": "#2166ac",
-                    "font": {"color": "white", "size": 13, "family": FONT}, "align": "left"},
-            cells={"values": [[r[0] for r in rows], [r[1] for r in rows]], "align": "left",
-                   "font": {"size": 11, "family": FONT}, "height": 24,
-                   "fill_color": [["#f7f7f7", "#ffffff"] * len(rows)]}))
-    fig.update_layout(title={"text": f"{text('paper_title', lang)}<br><sup>{results.scenario.name}</sup>",
-                             "x": 0.02, "font": {"size": 22, "family": FONT}},
-                      margin={"l": 40, "r": 40, "t": 110, "b": 40}, template="plotly_white")
-    return fig
+    """The board paper's first page (see :func:`title_pages`)."""
+    return title_pages(results, lang)[0]
 
 
 def board_paper(results: RunResults, lang: str, renderer: Renderer) -> bytes:
     """The board paper as one A4 PDF."""
     from pypdf import PdfReader, PdfWriter
 
-    pages = [title_page(results, lang)]
+    pages = title_pages(results, lang)
     for n, name in enumerate(available_figures(results), start=1):
         fig = go.Figure(FIGURES[name](results, lang))
         caption = f"{'図' if lang == 'ja' else 'Figure'} {n}. {fig.layout.title.text}"

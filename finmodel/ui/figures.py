@@ -68,7 +68,7 @@ def make_stack(results: RunResults, lang: str, vehicle: str | None = None) -> go
                              hovertemplate=label + "<extra></extra>"))
     fig.update_layout(barmode="stack", showlegend=False)
     fig.update_yaxes(tickformat=".0%", range=[0, 1], title=text("tranches", lang))
-    return styled(fig, f"{title}: {vid}", lang)
+    return styled(fig, f"{title}<br><sup>{vid}</sup>", lang)  # two lines: a narrow column
 
 
 def make_loss_distribution(results: RunResults, lang: str, vehicle: str | None = None,
@@ -173,7 +173,7 @@ def make_cashflows(results: RunResults, lang: str, vehicle: str | None = None) -
         for holder, part in years[years["holder_type"] == holder_type].groupby("holder", sort=False):
             if np.abs(part["cash"]).max() <= tolerance:
                 continue
-            name = text(label, lang) + (f" ({holder})" if holder_type == "guarantor" else "")
+            name = text(label, lang).format(holder=holder)
             fig.add_trace(go.Bar(x=part["year"], y=part["cash"], name=name,
                                  marker_color=HOLDER_COLORS[holder_type],
                                  hovertemplate=f"{text('year', lang)} %{{x}}: %{{y:,.1f}}"
@@ -189,6 +189,9 @@ def make_cashflows(results: RunResults, lang: str, vehicle: str | None = None) -
     fig.update_yaxes(title=f"{text('expected_cash', lang)} ({unit_label(unit, lang)})",
                      zeroline=True, zerolinecolor="#888888")
     return styled(fig, f"{title}: {vid}", lang)
+
+
+BAND_WIDTH = 0.3  # of a category's width
 
 
 def make_irr_bands(results: RunResults, lang: str, vehicle: str | None = None) -> go.Figure:
@@ -214,27 +217,30 @@ def make_irr_bands(results: RunResults, lang: str, vehicle: str | None = None) -
     colors = [TRANCHE_COLORS.get(k, "#777777") for k in rows["kind"]]
     p10, p90 = rows["irr_p10"].to_numpy(), rows["irr_p90"].to_numpy()
     fig = go.Figure([
-        go.Bar(x=labels, y=p90 - p10, base=p10, width=0.4, name=text("irr_range", lang),
+        go.Bar(x=labels, y=p90 - p10, base=p10, width=BAND_WIDTH, name=text("irr_range", lang),
                marker={"color": colors, "opacity": 0.45, "line": {"color": colors, "width": 1.5}},
                customdata=np.stack([p10, p90], axis=1),
                hovertemplate="P10 %{customdata[0]:.2%} – P90 %{customdata[1]:.2%}<extra></extra>"),
         go.Scatter(x=labels, y=rows["irr_p50"], mode="markers", name=text("irr_p50", lang),
                    marker={"symbol": "diamond", "size": 13, "color": "#111111"},
                    hovertemplate="P50 %{y:.2%}<extra></extra>"),
-        go.Scatter(x=labels, y=rows["irr_mean"], mode="markers+text", name=text("irr_mean", lang),
+        go.Scatter(x=labels, y=rows["irr_mean"], mode="markers", name=text("irr_mean", lang),
                    marker={"symbol": "circle-open", "size": 14, "color": "#111111",
                            "line": {"width": 2.5}},
-                   text=[f"{v:.2%}" for v in rows["irr_mean"]], textposition="middle right",
                    hovertemplate="%{y:.2%}<extra></extra>"),
     ])
+    for k, mean in enumerate(rows["irr_mean"]):  # right of the band (categories sit at 0, 1, ...)
+        fig.add_annotation(x=k + BAND_WIDTH / 2 + 0.03, y=mean, xanchor="left", showarrow=False,
+                           text=f"{text('irr_mean', lang)} {mean:.2%}", font={"size": 12})
     hurdle = rows["hurdle_return"].notna().to_numpy()
     if hurdle.any():
         fig.add_trace(go.Scatter(
             x=[x for x, h in zip(labels, hurdle, strict=True) if h],
             y=rows.loc[hurdle, "hurdle_return"], mode="markers", name=text("hurdle", lang),
-            marker={"symbol": "line-ew", "size": 46, "line": {"color": "#d95f02", "width": 3}},
+            marker={"symbol": "line-ew", "size": 40, "line": {"color": "#d95f02", "width": 3}},
             hovertemplate=text("hurdle", lang) + " %{y:.2%}<extra></extra>"))
     fig.update_layout(barmode="overlay", bargap=0.5)
+    fig.update_xaxes(range=[-0.5, len(labels) - 0.2])  # room for the last mean's label
     fig.update_yaxes(title=text("irr", lang), tickformat=".1%", zeroline=True,
                      zerolinecolor="#888888")
     return styled(fig, f"{title}: {vid}", lang)

@@ -63,6 +63,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "running": ("Running", "実行中"),
     # headline figures
     "expected_loss": ("Expected loss", "期待損失"),
+    "pool_expected_loss": ("Pool expected loss", "プールの期待損失"),
     "expected_loss_pct": ("Expected loss (% of notional)", "期待損失率（元本比）"),
     "prob_loss": ("Probability of loss", "損失発生確率"),
     "expected_return": ("Expected return (IRR of the expected cash flows)",
@@ -84,7 +85,7 @@ TEXT: dict[str, tuple[str, str]] = {
                            "民間投資家への譲許の移転（現在価値）"),
     "subsidy_given": ("given up by the concessional tranche", "譲許的トランシェが放棄した額"),
     "pool_collections": ("Pool collections", "プールの回収額"),
-    "guarantor_net": ("Guarantor: fees less payments", "保証人：保証料－保証履行額"),
+    "guarantor_net": ("{holder}: guarantee fees less payments", "{holder}：保証料－保証履行額"),
     "manager_fees": ("Management fees", "管理報酬"),
     "vehicle_residual": ("Left in the vehicle at wind-up", "清算時にビークルに残る額"),
     "expected_cash": ("Expected cash", "期待キャッシュフロー"),
@@ -146,6 +147,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "paper_title": ("Board paper", "取締役会資料"),
     "assumptions": ("Key assumptions", "主な前提"),
     "headlines": ("Headline numbers", "主要な数値"),
+    "continued": ("continued", "続き"),
     "illustrative": ("Illustrative numbers", "数値は例示です"),
     "seed": ("Seed", "乱数シード"),
     "unit": ("Unit", "単位"),
@@ -210,7 +212,7 @@ def amount(value: float, unit: str, lang: str) -> str:
         if abs(value) >= 100:
             return f"{value / 100:,.1f}億円"
         return f"{value:,.1f}百万円"
-    return f"¥{value:,.1f} million"
+    return f"{'-' if value < 0 else ''}¥{abs(value):,.1f} million"
 
 
 def unit_label(unit: str, lang: str) -> str:

@@ -1,4 +1,14 @@
-"""Capital-stack page: sliders for first loss, guarantee and concessional coupon."""
+"""Capital-stack page: sliders for first loss, guarantee and concessional coupon; the stack,
+each tranche's IRR band, the yearly cash flows by holder, and the smallest first loss.
+
+A slider move re-runs the vehicle (one waterfall over the simulated paths, about a second
+or two) in an ordinary callback. The smallest first loss meeting the senior target is a
+root search over some twenty waterfalls (a few seconds), so it runs in its own background
+callback: it starts when the target, the vehicle, the coupon or a guarantee slider changes
+(not the first-loss slider: the search resizes the first loss itself, so its answer does
+not depend on it), a newer request cancels an older one, and answers are cached by
+scenario, so the sliders stay responsive while it works.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +17,13 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 
-from finmodel.stack.design import SeniorTarget, smallest_first_loss
+from finmodel.stack.design import SeniorTarget
 from finmodel.ui.components import card, graph, numbers
+from finmodel.ui.export import SUBSIDY_SHOWN, subsidy_text
 from finmodel.ui.figures import (
     empty_figure,
+    make_cashflows,
+    make_irr_bands,
     make_loss_distribution,
     make_stack,
     make_tranche_metrics,
@@ -19,10 +32,17 @@ from finmodel.ui.i18n import amount, percent, text
 from finmodel.ui.services import Services
 from finmodel.ui.state import stack_controls, stack_what_if
 
+#: Graph id and figure function of every chart on the page, in the callback's order.
+FIGURES = (("stk-stack", make_stack), ("stk-irr", make_irr_bands),
+           ("stk-cashflows", make_cashflows), ("stk-loss", make_loss_distribution),
+           ("stk-metrics", make_tranche_metrics))
+
 
 def _slider(component_id: str, maximum: float, step: float) -> dcc.Slider:
+    # The value shows in the slider's own input box (where it can also be typed); a
+    # tooltip that is always visible would cover the label below it.
     return dcc.Slider(id=component_id, min=0.0, max=maximum, step=step, value=0.0,
-                      marks=None, tooltip={"placement": "bottom", "always_visible": True})
+                      marks=None, tooltip={"placement": "bottom", "always_visible": False})
 
 
 def layout(lang: str, services: Services, store: dict[str, str]) -> html.Div:
@@ -42,25 +62,53 @@ def layout(lang: str, services: Services, store: dict[str, str]) -> html.Div:
                                max=1, debounce=True)], md=3),
         ])),
         html.Div(id="stk-numbers"),
-        html.Div(id="stk-design", className="fm-card"),
-        dbc.Row([dbc.Col(card(graph("stk-stack")), md=4), dbc.Col(card(graph("stk-loss")), md=8)]),
-        card(graph("stk-metrics")),
+        html.Div([html.Span(f"{text('smallest_first_loss', lang)}: ", className="me-1"),
+                  html.B(id="stk-design-value", children="…"),
+                  html.Span(id="stk-design-spinner", role="status",
+                            className="spinner-border spinner-border-sm text-secondary ms-2",
+                            style={"display": "none"}),
+                  html.Div(text("design_for", lang), className="fm-label")],
+                 id="stk-design", className="fm-card"),
+        dbc.Row([dbc.Col(card(graph("stk-stack")), md=4), dbc.Col(card(graph("stk-irr")), md=8)]),
+        card(graph("stk-cashflows")),
+        dbc.Row([dbc.Col(card(graph("stk-loss")), md=7), dbc.Col(card(graph("stk-metrics")), md=5)]),
     ])
 
 
 def headline_rows(results: Any, vehicle: str, lang: str) -> list[tuple[str, str]]:
-    """The stack page's numbers: senior loss and return, public cost, mobilisation."""
+    """The stack page's numbers: the senior's loss and IRR band, the public cost, the
+    mobilisation, and what a concession transfers to private investors (when it does)."""
     unit = results.scenario.unit
     t = results.tranches[results.tranches["vehicle"] == vehicle]
     v = results.vehicles.set_index("vehicle").loc[vehicle]
     senior = t.iloc[-1]
+    name = senior["tranche"]
     ratio = v["mobilisation_ratio"]
-    return [(f"{senior['tranche']}: {text('expected_loss_pct', lang)}", percent(senior["expected_loss_pct"])),
-            (f"{senior['tranche']}: {text('prob_loss', lang)}", percent(senior["prob_loss"])),
-            (f"{senior['tranche']}: {text('expected_return', lang)}", percent(senior["expected_return"])),
-            (text("mobilisation_ratio", lang), "-" if ratio != ratio else f"{ratio:.2f}"),
-            (text("public_expected_cost", lang), amount(v["public_expected_cost"], unit, lang)),
-            (text("expected_loss", lang), amount(v["expected_loss"], unit, lang))]
+    rows = [(f"{name}: {text('expected_loss_pct', lang)}", percent(senior["expected_loss_pct"])),
+            (f"{name}: {text('prob_loss', lang)}", percent(senior["prob_loss"])),
+            (f"{name}: {text('irr_mean', lang)}", percent(senior["irr_mean"])),
+            (f"{name}: {text('irr_p10', lang)}", percent(senior["irr_p10"]))]
+    if senior["prob_hurdle_met"] == senior["prob_hurdle_met"]:
+        rows.append((f"{name}: {text('prob_hurdle_met', lang)} ({percent(senior['hurdle_return'])})",
+                     percent(senior["prob_hurdle_met"])))
+    rows += [(text("mobilisation_ratio", lang), "-" if ratio != ratio else f"{ratio:.2f}"),
+             (text("public_expected_cost_pv", lang), amount(v["public_expected_cost"], unit, lang))]
+    if v["subsidy_to_private"] > SUBSIDY_SHOWN:
+        rows.append((text("subsidy_to_private", lang), subsidy_text(v, unit, lang)))
+    rows.append((text("pool_expected_loss", lang), amount(v["expected_loss"], unit, lang)))
+    return rows
+
+
+def _what_if_scenario(services: Services, store: dict[str, str], vehicle: str,
+                      fl: float | None, rate: float | None, cap: float | None,
+                      coupon: float | None) -> Any:
+    """The base scenario reduced to ``vehicle`` with the sliders that apply to it."""
+    base = services.scenario(store)
+    c = stack_controls(base, vehicle)
+    return stack_what_if(base, vehicle, fl if c["first_loss"] is not None else None,
+                         rate if c["rate"] is not None else None,
+                         cap if c["cap"] is not None else None,
+                         coupon if c["coupon"] is not None else None)
 
 
 def register(app: Any, services: Services) -> None:
@@ -71,47 +119,56 @@ def register(app: Any, services: Services) -> None:
         return ids, (ids[0] if ids else None)
 
     @app.callback(Output("stk-fl", "value"), Output("stk-rate", "value"), Output("stk-cap", "value"),
-                  Output("stk-coupon", "value"), Output("stk-fl", "disabled"),
-                  Output("stk-rate", "disabled"), Output("stk-cap", "disabled"),
-                  Output("stk-coupon", "disabled"),
+                  Output("stk-coupon", "value"), Output("stk-coupon", "max"),
+                  Output("stk-fl", "disabled"), Output("stk-rate", "disabled"),
+                  Output("stk-cap", "disabled"), Output("stk-coupon", "disabled"),
                   Input("stk-vehicle", "value"), State("scenario", "data"))
     def controls(vehicle, store):  # type: ignore[no-untyped-def]
         if vehicle is None:
-            return 0, 0, 0, 0, True, True, True, True
+            return 0, 0, 0, 0, 0.05, True, True, True, True
         c = stack_controls(services.scenario(store), vehicle)
         return (c["first_loss"] or 0, c["rate"] or 0, c["cap"] or 0, c["coupon"] or 0,
-                c["first_loss"] is None, c["rate"] is None, c["cap"] is None, c["coupon"] is None)
+                c["coupon_max"] or 0.05, c["first_loss"] is None, c["rate"] is None,
+                c["cap"] is None, c["coupon"] is None)
 
-    @app.callback(Output("stk-stack", "figure"), Output("stk-loss", "figure"),
-                  Output("stk-metrics", "figure"), Output("stk-numbers", "children"),
-                  Output("stk-design", "children"),
+    @app.callback(*[Output(fid, "figure") for fid, _ in FIGURES],
+                  Output("stk-numbers", "children"),
                   Input("stk-vehicle", "value"), Input("stk-fl", "value"), Input("stk-rate", "value"),
                   Input("stk-cap", "value"), Input("stk-coupon", "value"),
-                  Input("stk-target", "value"), Input("lang", "value"), State("scenario", "data"))
-    def what_if(vehicle, fl, rate, cap, coupon, target, lang, store):  # type: ignore[no-untyped-def]
+                  Input("lang", "value"), State("scenario", "data"))
+    def what_if(vehicle, fl, rate, cap, coupon, lang, store):  # type: ignore[no-untyped-def]
         if vehicle is None:
             empty = empty_figure(text("fig_stack", lang), text("no_vehicle", lang), lang)
-            return empty, empty, empty, dbc.Alert(text("no_vehicle", lang), color="info"), ""
-        base = services.scenario(store)
-        c = stack_controls(base, vehicle)
+            return (*[empty] * len(FIGURES), dbc.Alert(text("no_vehicle", lang), color="info"))
         try:
-            scenario = stack_what_if(base, vehicle, fl if c["first_loss"] is not None else None,
-                                     rate if c["rate"] is not None else None,
-                                     cap if c["cap"] is not None else None,
-                                     coupon if c["coupon"] is not None else None)
+            scenario = _what_if_scenario(services, store, vehicle, fl, rate, cap, coupon)
         except ValueError as exc:  # an invalid combination: shown, nothing else changes
             empty = empty_figure(text("fig_stack", lang), str(exc), lang)
-            return empty, empty, empty, dbc.Alert(str(exc), color="danger"), ""
+            return (*[empty] * len(FIGURES), dbc.Alert(str(exc), color="danger"))
         results = services.cache.get_or_run(scenario)
-        design = ""
-        if target is not None and len(scenario.vehicles[0].tranches) > 1:
-            answer = smallest_first_loss(scenario, vehicle, SeniorTarget.max_expected_loss_pct,
-                                         float(target))
-            value = (f"{answer.first_loss_size:.2%}" if answer.feasible
-                     else text("not_achievable", lang))
-            design = html.Div([html.Span(f"{text('smallest_first_loss', lang)} "
-                                         f"(≤ {float(target):.2%}): "),
-                               html.B(value, id="stk-design-value")])
-        return (make_stack(results, lang, vehicle), make_loss_distribution(results, lang, vehicle),
-                make_tranche_metrics(results, lang, vehicle),
-                numbers(headline_rows(results, vehicle, lang)), design)
+        return (*[make(results, lang, vehicle) for _, make in FIGURES],
+                numbers(headline_rows(results, vehicle, lang)))
+
+    @app.callback(Output("stk-design-value", "children"),
+                  Input("stk-target", "value"), Input("stk-vehicle", "value"),
+                  Input("stk-rate", "value"), Input("stk-cap", "value"),
+                  Input("stk-coupon", "value"), Input("lang", "value"),
+                  State("scenario", "data"), background=True,
+                  running=[(Output("stk-design-spinner", "style"),
+                            {"display": "inline-block"}, {"display": "none"})],
+                  prevent_initial_call=False)
+    def design(target, vehicle, rate, cap, coupon, lang, store):  # type: ignore[no-untyped-def]
+        if vehicle is None or target is None:
+            return "-"
+        try:
+            # The file's first loss: the search sets it, so the answer (and its cache
+            # entry) does not depend on the first-loss slider.
+            scenario = _what_if_scenario(services, store, vehicle, None, rate, cap, coupon)
+        except ValueError as exc:
+            return str(exc)
+        if len(scenario.vehicles[0].tranches) < 2:
+            return "-"
+        answer = services.cache.get_or_design(scenario, vehicle,
+                                              SeniorTarget.max_expected_loss_pct, float(target))
+        value = f"{answer.setting:.2%}" if answer.feasible else text("not_achievable", lang)
+        return f"{value} (≤ {float(target):.2%})"
