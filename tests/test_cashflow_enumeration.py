@@ -241,7 +241,8 @@ def run_waterfall(deal: Deal, default_period: tuple[int, ...], passes: int = 2,
             what more senior balances still need (principal collected for them, and the
             part of them the remaining pool no longer backs)."""
             above = sum(bal[j + 1:]) if j >= 0 else sum(bal)
-            protected = max(min(principal_left, above), above - assets)
+            # reads this period's principal_left and assets at call time, on purpose
+            protected = max(min(principal_left, above), above - assets)  # noqa: B023
             return max(cash - protected, 0.0)
         for _pass in range(passes if passes < 2 else n + 2):
             cash_before = cash

@@ -30,10 +30,10 @@ import pandas as pd
 from finmodel.io import write_parquet_atomic, write_text_atomic
 
 #: Result kinds kept in the store (the loss distributions and candidate lists are not).
-KINDS = ("tranches", "vehicles", "guarantees", "cashflows", "one_period", "gaps", "handoffs", "providers", "facilities",
-         "coverage", "bundle_summary", "flows", "gap_years", "portfolios", "case_map",
-         "portfolio_stages", "impact",
-         "spillover", "frontier", "kpis", "collective_impact", "logic_holes")
+KINDS = ("tranches", "vehicles", "guarantees", "cashflows", "one_period", "gaps", "handoffs",
+         "providers", "facilities", "coverage", "bundle_summary", "flows", "gap_years",
+         "portfolios", "case_map", "portfolio_stages", "impact", "spillover", "frontier", "kpis",
+         "collective_impact", "logic_holes")
 
 
 def package_versions() -> dict[str, str]:

@@ -18,7 +18,9 @@ from finmodel.results import RunResults
 from finmodel.scenario.model import Scenario
 from finmodel.ui.i18n import amount, text, unit_label, word
 
-FONT = "Noto Sans CJK JP, Noto Sans JP, Noto Sans, Arial, sans-serif"
+# A Latin font first: Chromium embeds Noto CJK's digits without a text mapping, so numbers
+# in an exported PDF could not be searched or copied; Japanese falls back to Noto CJK.
+FONT = "DejaVu Sans, Noto Sans CJK JP, Noto Sans JP, Noto Sans, Arial, sans-serif"
 TRANCHE_COLORS = {"first_loss": "#b2182b", "subordinated": "#ef8a62", "mezzanine": "#f4c542",
                   "senior": "#2166ac", "grant": "#1b7837"}
 STAGE_COLORS = {"seed": "#66c2a5", "early": "#fc8d62", "middle": "#8da0cb", "later": "#e78ac3",
