@@ -54,6 +54,9 @@ def test_dormant_deposit_fund_transfers_return_to_the_bank_and_readme_quotes_it(
         f"¥{cost['public_cost_forgone_return']:.1f} million of forgone return)",
         f"brings in {cost['mobilisation_ratio']:.2f} yen",
     ]
+    for row in results.tranches.itertuples():  # the example output table
+        quoted += [f"{row.expected_loss:,.4f}", f"{row.expected_cash:,.4f}",
+                   f"{row.irr_mean:.4f}", f"{row.npv:,.4f}"]
     flat = " ".join(readme.split())
     for text in quoted:
         assert " ".join(text.split()) in flat, text
