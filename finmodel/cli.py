@@ -188,18 +188,23 @@ def _print_summary(results) -> None:  # type: ignore[no-untyped-def]
             print(results.vehicles[vcols].to_string(index=False))
         if results.bundle is not None:
             gaps = results.gaps.groupby("stage", sort=False)[
-                ["demand", "supplied", "gap", "served", "partly_served", "rejected",
-                 "discouraged"]].sum()
-            print("\nbundle: funding gap by stage, summed over years (means over replications):")
+                ["potential_demand", "demand", "supplied", "direct_gap", "lost_pipeline",
+                 "total_gap", "served", "partly_served", "rejected", "discouraged",
+                 "pending"]].sum()
+            print("\nbundle: funding gap by stage, summed over years (means over replications);"
+                  "\ntotal gap = potential demand - supplied = direct gap + lost pipeline:")
             print(gaps.to_string())
             print("\nhandoffs:")
-            print(results.handoffs[["from_stage", "to_stage", "graduates", "share_funded"]]
+            print(results.handoffs[["from_stage", "to_stage", "graduates", "share_funded",
+                                    "graduates_potential", "graduates_lost"]]
                   .to_string(index=False))
             summary = results.bundle_summary.iloc[0]
             print(f"\npublic expected cost {summary['public_expected_cost']:,.1f}, "
                   f"private money mobilised {summary['private_mobilised']:,.1f}, "
                   f"mobilisation ratio {summary['mobilisation_ratio']:.2f}, "
-                  f"gap {summary['gap']:,.1f} of demand {summary['demand']:,.1f}")
+                  f"total gap {summary['total_gap']:,.1f} of potential demand "
+                  f"{summary['potential_demand']:,.1f} (direct gap {summary['direct_gap']:,.1f}, "
+                  f"lost pipeline {summary['lost_pipeline']:,.1f})")
             coverage = results.coverage
             holes = coverage[coverage["hole"] & coverage["reached"]]
             if len(holes):

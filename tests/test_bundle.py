@@ -48,9 +48,12 @@ def test_tiny_fixed_scenario_gap_by_hand() -> None:
     # Firm 1 gets 15, firm 2 the 10 left of the budget: demand 30, supply 25, gap 5.
     assert row["demand"] == pytest.approx(30.0)
     assert row["supplied"] == pytest.approx(25.0)
-    assert row["gap"] == pytest.approx(5.0)
+    assert row["direct_gap"] == pytest.approx(5.0)
+    # Nobody is lost before asking (one stage, one year): total gap = direct gap.
+    assert row["potential_demand"] == pytest.approx(30.0)
+    assert row["total_gap"] == pytest.approx(5.0) and row["lost_pipeline"] == 0.0
     assert (row["served"], row["partly_served"], row["rejected"]) == (1.0, 1.0, 0.0)
-    assert row["gap_p10"] == row["gap_p90"] == pytest.approx(5.0)  # nothing random
+    assert row["total_gap_p10"] == row["total_gap_p90"] == pytest.approx(5.0)  # nothing random
 
 
 def test_rejected_firm_asks_again_then_is_discouraged() -> None:
@@ -65,6 +68,10 @@ def test_rejected_firm_asks_again_then_is_discouraged() -> None:
     assert gaps.loc[1, "demand"] == pytest.approx(15.0)
     # Year 3's firm is still waiting for its second ask when the simulation ends.
     assert gaps.loc[3, "rejected"] == 1 and gaps.loc[3, "discouraged"] == 0
+    assert gaps.loc[3, "pending"] == 1
+    # Every round is accounted for.
+    outcomes = gaps[["served", "partly_served", "discouraged", "pending"]].sum(axis=1)
+    np.testing.assert_allclose(outcomes, gaps["rounds"])
 
 
 @pytest.mark.parametrize("path", BUNDLE_SCENARIOS, ids=lambda p: p.name)
@@ -93,9 +100,17 @@ def test_gap_identity_budgets_mandates_and_money(path: Path) -> None:
         assert lg.paid.sum() == pytest.approx(lg.covered.sum())
         assert np.all(lg.supplied <= lg.demand + 1e-6)
     gaps = simulate_bundle(scenario, replications=8).gaps
-    np.testing.assert_allclose(gaps["gap"], gaps["demand"] - gaps["supplied"], atol=1e-6)
-    assert (gaps["gap_p10"] <= gaps["gap_p50"] + 1e-9).all()
-    assert (gaps["gap_p50"] <= gaps["gap_p90"] + 1e-9).all()
+    np.testing.assert_allclose(gaps["direct_gap"], gaps["demand"] - gaps["supplied"], atol=1e-6)
+    np.testing.assert_allclose(gaps["total_gap"], gaps["direct_gap"] + gaps["lost_pipeline"],
+                               atol=1e-6)
+    np.testing.assert_allclose(gaps["total_gap"], gaps["potential_demand"] - gaps["supplied"],
+                               atol=1e-6)
+    np.testing.assert_allclose(gaps["firms_lost"], gaps["firms_potential"] - gaps["firms_reached"])
+    # Every round ends served, partly served, discouraged or still pending at the horizon.
+    outcomes = gaps[["served", "partly_served", "discouraged", "pending"]].sum(axis=1)
+    np.testing.assert_allclose(outcomes, gaps["rounds"], atol=1e-9)
+    assert (gaps["total_gap_p10"] <= gaps["total_gap_p50"] + 1e-9).all()
+    assert (gaps["total_gap_p50"] <= gaps["total_gap_p90"] + 1e-9).all()
 
 
 def test_same_seed_same_results_other_seed_other_results() -> None:
@@ -198,8 +213,10 @@ def test_run_gives_bundle_tables_and_writes_them(tmp_path: Path) -> None:
     results = run(load_scenario(ROOT / "scenarios" / "bundle_seed_accelerator.yaml"))
     for table in ("gaps", "handoffs", "providers", "coverage"):
         assert len(getattr(results, table)) > 0
-    for column in ("year", "stage", "issue", "demand", "supplied", "gap", "gap_p10", "gap_p50",
-                   "gap_p90", "served", "partly_served", "rejected", "discouraged"):
+    for column in ("year", "stage", "issue", "potential_demand", "demand", "supplied",
+                   "direct_gap", "lost_pipeline", "total_gap", "total_gap_p10", "total_gap_p50",
+                   "total_gap_p90", "firms_potential", "firms_reached", "firms_lost", "rounds",
+                   "served", "partly_served", "rejected", "discouraged", "pending"):
         assert column in results.gaps.columns
     assert {"provider", "year", "lent", "budget_used", "losses", "facility_spending"} <= set(
         results.providers.columns)

@@ -39,19 +39,36 @@ Progress = Callable[[int, int], None]
 
 
 def simulate_ledgers(scenario: Scenario, replications: int | None = None,
-                     progress: Progress | None = None) -> list[Ledgers]:
-    """The ledgers of every replication (replication r always draws from stream r).
+                     progress: Progress | None = None, first: int = 0,
+                     potential: list[Ledgers] | None = None) -> list[Ledgers]:
+    """The ledgers of every replication, each with its counterfactual's potential demand.
 
-    ``progress(done, total)`` is called after each replication, if given.
+    Replication r always draws from the streams of r, so a replication is the same
+    whatever the count. ``first`` numbers the replications from there (fresh seeds for a
+    validation set). ``potential`` reuses counterfactual runs already made (their demand
+    does not depend on providers' budgets or facilities). ``progress(done, total)`` is
+    called after each replication, if given.
     """
     assert scenario.simulation is not None
     count = replications or scenario.simulation.replications
     out = []
-    for r in range(count):
-        out.append(BundleRun(scenario, r).run())
+    for n, r in enumerate(range(first, first + count)):
+        actual = BundleRun(scenario, r).run()
+        counterfactual = potential[n] if potential is not None \
+            else BundleRun(scenario, r, counterfactual=True).run()
+        actual.potential_demand = counterfactual.demand
+        actual.potential_rounds = counterfactual.rounds
+        actual.potential_graduates = counterfactual.graduates
+        out.append(actual)
         if progress is not None:
-            progress(r + 1, count)
+            progress(n + 1, count)
     return out
+
+
+def counterfactuals(scenario: Scenario, replications: int, first: int = 0) -> list[Ledgers]:
+    """Only the counterfactual runs (every round funded in full) of replications."""
+    return [BundleRun(scenario, r, counterfactual=True).run()
+            for r in range(first, first + replications)]
 
 
 def simulate_bundle(scenario: Scenario, replications: int | None = None,
@@ -70,4 +87,5 @@ def simulate_bundle(scenario: Scenario, replications: int | None = None,
     )
 
 
-__all__ = ["BundleResults", "BundleRun", "simulate_bundle", "simulate_ledgers"]
+__all__ = ["BundleResults", "BundleRun", "counterfactuals", "simulate_bundle",
+           "simulate_ledgers"]

@@ -36,18 +36,22 @@ class GapTarget:
     issue: Issue | None = None
 
     def gap(self, ledgers: list[Ledgers]) -> float:
-        """Mean gap over replications in the target's scope."""
-        total = 0.0
+        """Mean total gap (potential demand - supplied) over replications in the scope."""
+        return float(np.mean(self.gaps(ledgers)))
+
+    def gaps(self, ledgers: list[Ledgers]) -> np.ndarray:
+        """Total gap in the target's scope, per replication."""
+        out = []
         for lg in ledgers:
-            gap = lg.demand - lg.supplied
+            gap = lg.potential_demand - lg.supplied
             if self.stage is not None:
                 gap = gap[:, STAGE_ORDER.index(self.stage)]
                 if self.issue is not None:
                     gap = gap[:, ISSUES.index(self.issue)]
             elif self.issue is not None:
                 gap = gap[:, :, ISSUES.index(self.issue)]
-            total += float(gap.sum())
-        return total / len(ledgers)
+            out.append(float(gap.sum()))
+        return np.array(out)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,21 @@ year, up to ``retries`` times, then is discouraged and leaves.
 
 Gap accounting: each round of funding (a firm's need at a stage) counts once, in the
 year x stage x issue cell of the year the firm first asked: its need is the demand,
-what it finally got (perhaps a year later) the supply. Counts: ``served`` and
-``partly_served`` rounds, ``rejected`` asks, ``discouraged`` firms that gave up.
+what it finally got (perhaps a year later) the supply. Counts: ``rounds``; ``served``,
+``partly_served``, ``discouraged`` (gave up) and ``pending`` (still waiting at the
+horizon) rounds, which add up to ``rounds``; ``rejected`` asks.
+
+The counterfactual (``counterfactual=True``) runs the same firms with the same random
+draws, every round funded in full (by no provider in particular): its demand is the
+*potential demand*, what would have been asked had no firm been lost for want of money.
+Common random numbers: arrivals come from their own stream, each firm draws from its own
+block of uniforms (taken in arrival order from the firms' stream: one need per stage and
+a default and a graduation draw per year), and the regional factor from the economy's
+stream, so a firm's fate is the same in both runs for as long as it lives in both.
+
+The regional credit cycle (``economy``): a yearly factor Z_t moves every firm's PD,
+Phi((Phi^-1(pd) - sqrt(rho) Z_t) / sqrt(1 - rho)), and each provider's budget by
+max(0, 1 + procyclicality x Z_t).
 
 Money: positions are repaid in full when a firm leaves its stage alive; interest is paid
 yearly; when a firm fails each position loses its LGD, a guarantee pays its rate of the
@@ -56,8 +69,7 @@ from finmodel.vocabulary import (
 
 ISSUES: tuple[Issue, ...] = tuple(Issue)
 Z90 = NormalDist().inv_cdf(0.9)
-STATUS = ("served", "partly_served", "rejected", "discouraged")
-UNIFORM_BLOCK = 4096
+STATUS = ("served", "partly_served", "rejected", "discouraged", "pending")
 
 
 @dataclass
@@ -82,8 +94,16 @@ class Firm:
     number: int
     stage: Stage
     issue: Issue
+    uniforms: np.ndarray  # the firm's own random draws, used in order
     pd_multiplier: float = 1.0
     positions: list[Position] = field(default_factory=list)
+    used: int = 0
+
+    def uniform(self) -> float:
+        """The firm's next U(0, 1) draw."""
+        value = float(self.uniforms[self.used])
+        self.used += 1
+        return value
 
 
 @dataclass
@@ -98,7 +118,15 @@ class Ledgers:
         shape = (self.years, len(STAGE_ORDER), len(ISSUES))
         self.demand = np.zeros(shape)
         self.supplied = np.zeros(shape)
+        self.rounds = np.zeros(shape)
         self.status = np.zeros((len(STATUS), *shape))
+        # the counterfactual's (filled in by simulate_ledgers): every round funded in full
+        self.potential_demand = np.zeros(shape)
+        self.potential_rounds = np.zeros(shape)
+        self.potential_graduates = np.zeros(len(STAGE_ORDER))
+        self.defaults = np.zeros(self.years)  # firms failing in each year
+        self.at_risk = np.zeros(self.years)  # firm-years exposed to failure in each year
+        self.factor = np.zeros(self.years)  # the regional factor Z_t
         p = (self.providers, self.years)
         self.lent = np.zeros(p)
         self.budget = np.zeros(p)
@@ -147,17 +175,46 @@ def draw(container: simpy.Container, amount: float) -> None:
         container.get(amount)
 
 
+def economy_path(scenario: Scenario, replication: int, years: int) -> np.ndarray:
+    """The regional factor Z_t of each year (zeros without an economy)."""
+    economy = scenario.economy
+    if economy is None:
+        return np.zeros(years)
+    if economy.path is not None:
+        return np.asarray(economy.path[:years], dtype=float)
+    shocks = stream(scenario.seed, f"bundle/{replication}/economy").standard_normal(years)
+    z = np.empty(years)
+    phi = economy.persistence
+    for t in range(years):
+        z[t] = shocks[t] if t == 0 else phi * z[t - 1] + math.sqrt(1.0 - phi * phi) * shocks[t]
+    return z
+
+
+def draws_per_firm(scenario: Scenario) -> int:
+    """Most uniforms a firm can use: one need per stage, two draws a year in each."""
+    assert scenario.pipeline is not None
+    return sum(1 + 2 * terms.max_years for terms in scenario.pipeline.stages.values())
+
+
 class BundleRun:
-    """One replication of the bundle (owns its clock, generator, budgets and ledgers)."""
+    """One replication of the bundle (owns its clock, generators, budgets and ledgers)."""
 
     def __init__(self, scenario: Scenario, replication: int,
-                 rng: np.random.Generator | None = None) -> None:
+                 counterfactual: bool = False) -> None:
         if scenario.pipeline is None or scenario.simulation is None:
             raise ValueError("the scenario has no bundle (pipeline and simulation)")
         self.scenario = scenario
         self.pipeline = scenario.pipeline
         self.years = scenario.simulation.years
-        self.rng = rng or stream(scenario.seed, f"bundle/{replication}")
+        self.counterfactual = counterfactual
+        self.arrival_rng = stream(scenario.seed, f"bundle/{replication}/arrivals")
+        self.firm_rng = stream(scenario.seed, f"bundle/{replication}/firms")
+        self.draws = draws_per_firm(scenario)
+        self.factor = economy_path(scenario, replication, self.years)
+        economy = scenario.economy
+        self.rho = economy.correlation if economy is not None else 0.0
+        self._conditional: dict[tuple[float, int], float] = {}
+        self._open: dict[int, tuple[int, int, int]] = {}  # firm -> cell of its open round
         self.env = simpy.Environment()
         self.providers: list[Provider] = list(scenario.providers)
         self.facilities: list[Facility] = list(scenario.facilities)
@@ -168,8 +225,6 @@ class BundleRun:
                                  for f in self.facilities]
         self.multiplier = np.ones(len(self.providers))
         self.support_left = np.zeros(len(self.providers))
-        self._uniforms = np.empty(0)
-        self._next_uniform = 0
         self._firms = 0
         self._lenders: dict[tuple[Stage, Issue], list[int]] = {}
         self._facility_candidates: dict[tuple[Stage, Issue], list[int]] = {}
@@ -178,20 +233,25 @@ class BundleRun:
         self._facility_levels = Levels(self.facility_budgets)
 
     # -- random numbers --------------------------------------------------------------
-    def uniform(self) -> float:
-        """Next U(0, 1) draw of this run (drawn from the run's generator in blocks)."""
-        if self._next_uniform >= self._uniforms.shape[0]:
-            self._uniforms = self.rng.random(UNIFORM_BLOCK)
-            self._next_uniform = 0
-        value = float(self._uniforms[self._next_uniform])
-        self._next_uniform += 1
-        return value
-
-    def need(self, terms: StageTerms) -> float:
-        """A lognormal need with the stage's median and 90th percentile."""
+    def need(self, firm: Firm, terms: StageTerms) -> float:
+        """A lognormal need with the stage's median and 90th percentile (the firm's draw)."""
         sigma = math.log(terms.need.p90 / terms.need.median) / Z90
-        u = min(max(self.uniform(), 1e-12), 1 - 1e-12)
+        u = min(max(firm.uniform(), 1e-12), 1 - 1e-12)
         return terms.need.median * math.exp(sigma * NormalDist().inv_cdf(u))
+
+    def conditional_pd(self, pd: float) -> float:
+        """This year's PD given the regional factor (pd itself without an economy)."""
+        if self.rho <= 0.0 or pd <= 0.0 or pd >= 1.0:
+            return pd
+        key = (pd, self.year)
+        value = self._conditional.get(key)
+        if value is None:
+            normal = NormalDist()
+            shifted = (normal.inv_cdf(pd) - math.sqrt(self.rho) * self.factor[self.year]) \
+                / math.sqrt(1.0 - self.rho)
+            value = normal.cdf(shifted)
+            self._conditional[key] = value
+        return value
 
     # -- yearly processes --------------------------------------------------------------
     @property
@@ -205,8 +265,10 @@ class BundleRun:
             for shock in self.scenario.shocks:
                 if shock.year == year + 1:
                     self.multiplier[self._index[shock.provider]] *= shock.budget_multiplier
+            self.ledgers.factor[year] = self.factor[year]
             for i, provider in enumerate(self.providers):
-                budget = provider.annual_budget * self.multiplier[i]
+                cycle = max(0.0, 1.0 + provider.procyclicality * self.factor[year])
+                budget = provider.annual_budget * self.multiplier[i] * cycle
                 container = self.budgets[i]
                 if container.level > 0:
                     container.get(container.level)
@@ -227,10 +289,10 @@ class BundleRun:
                         count = math.floor(rate * (year + 1) + EPSILON) - math.floor(
                             rate * year + EPSILON)
                     else:
-                        count = int(self.rng.poisson(rate))
+                        count = int(self.arrival_rng.poisson(rate))
                     for _ in range(count):
                         self._firms += 1
-                        firm = Firm(self._firms, stage, issue)
+                        firm = Firm(self._firms, stage, issue, self.firm_rng.random(self.draws))
                         self._alive[firm.number] = firm
                         self.ledgers.firms += 1
                         self.env.process(self.firm_life(firm))
@@ -242,18 +304,21 @@ class BundleRun:
         asked_after_graduating = False
         while True:
             terms = self.pipeline.stages[firm.stage]
-            need = self.need(terms)
+            need = self.need(firm, terms)
             # A round of funding is booked in the cell of the year the firm first asks.
             cell = (self.year, STAGE_ORDER.index(firm.stage), ISSUES.index(firm.issue))
             self.ledgers.demand[cell] += need
+            self.ledgers.rounds[cell] += 1
+            self._open[firm.number] = cell  # pending until it is funded or gives up
             supplied = 0.0
             for attempt in range(self.pipeline.retries + 1):
-                supplied = self.ask(firm, need)
+                supplied = need if self.counterfactual else self.ask(firm, need)
                 if supplied > EPSILON:
                     break
                 self._count("rejected", cell)
                 if attempt < self.pipeline.retries:
                     yield self.env.timeout(1)
+            del self._open[firm.number]
             self.ledgers.supplied[cell] += supplied
             if supplied > EPSILON:
                 full = supplied >= need - EPSILON * max(need, 1.0)
@@ -271,13 +336,15 @@ class BundleRun:
                 years_in_stage += 1
                 self.ledgers.firm_years += 1
                 pd_factor, graduation_factor = self.support(firm)
-                pd = min(terms.annual_pd * firm.pd_multiplier * pd_factor, 1.0)
-                if self.uniform() < pd:
+                pd = self.conditional_pd(min(terms.annual_pd * firm.pd_multiplier * pd_factor, 1.0))
+                self.ledgers.at_risk[self.year] += 1
+                if firm.uniform() < pd:
+                    self.ledgers.defaults[self.year] += 1
                     self.settle_default(firm)
                     self._alive.pop(firm.number, None)
                     return
                 self.collect_interest(firm)
-                if self.uniform() < min(terms.graduation * graduation_factor, 1.0):
+                if firm.uniform() < min(terms.graduation * graduation_factor, 1.0):
                     self.settle_repayment(firm)
                     self.ledgers.graduates[stage_index] += 1
                     if firm.stage is Stage.later or stage_index + 1 >= len(STAGE_ORDER):
@@ -438,6 +505,8 @@ class BundleRun:
         self.env.process(self.treasury())
         self.env.process(self.arrivals())
         self.env.run(until=self.years)
+        for cell in self._open.values():  # rounds still waiting at the horizon
+            self._count("pending", cell)
         for firm in self._alive.values():
             for position in firm.positions:
                 if not position.grant:

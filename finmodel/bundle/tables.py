@@ -23,15 +23,34 @@ def _bands(prefix: str, values: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
+GAP_COLUMNS = ["year", "stage", "issue", "potential_demand", "demand", "supplied", "direct_gap",
+               "lost_pipeline", "total_gap", "firms_potential", "firms_reached", "firms_lost",
+               "rounds", *STATUS]
+
+
 def gap_table(ledgers: list[Ledgers]) -> pd.DataFrame:
-    """Demand, supply and gap by year x stage x issue, with firm counts by outcome."""
+    """Potential demand, demand, supply and gaps by year x stage x issue, with round counts.
+
+    total_gap = potential_demand - supplied = direct_gap (asked, not funded) + lost_pipeline
+    (never asked: the firm was lost for want of money at an earlier stage).
+    """
+    potential = np.stack([lg.potential_demand for lg in ledgers])
     demand = np.stack([lg.demand for lg in ledgers])
     supplied = np.stack([lg.supplied for lg in ledgers])
+    rounds = np.stack([lg.rounds for lg in ledgers])
+    potential_rounds = np.stack([lg.potential_rounds for lg in ledgers])
     status = np.stack([lg.status for lg in ledgers])  # (reps, status, year, stage, issue)
     columns: dict[str, np.ndarray] = {}
+    columns |= _bands("potential_demand", potential)
     columns |= _bands("demand", demand)
     columns |= _bands("supplied", supplied)
-    columns |= _bands("gap", demand - supplied)
+    columns |= _bands("direct_gap", demand - supplied)
+    columns |= _bands("lost_pipeline", potential - demand)
+    columns |= _bands("total_gap", potential - supplied)
+    columns["firms_potential"] = potential_rounds.mean(axis=0)
+    columns["firms_reached"] = rounds.mean(axis=0)
+    columns["firms_lost"] = (potential_rounds - rounds).mean(axis=0)
+    columns["rounds"] = rounds.mean(axis=0)
     for k, name in enumerate(STATUS):
         columns[name] = status[:, k].mean(axis=0)
     years, stages, issues = demand.shape[1:]
@@ -42,26 +61,34 @@ def gap_table(ledgers: list[Ledgers]) -> pd.DataFrame:
         "issue": [ISSUES[i].value for i in index[:, 2]],
         **{name: values.reshape(-1) for name, values in columns.items()},
     })
-    asked = frame["demand"] > 0
+    asked = (frame["demand"] > 0) | (frame["potential_demand"] > 0)
     for name in STATUS:
         asked |= frame[name] > 0
-    order = ["year", "stage", "issue", "demand", "supplied", "gap", *STATUS]
-    rest = [c for c in frame.columns if c not in order]
-    return frame.loc[asked, order + rest].reset_index(drop=True)
+    rest = [c for c in frame.columns if c not in GAP_COLUMNS]
+    return frame.loc[asked, GAP_COLUMNS + rest].reset_index(drop=True)
 
 
 def gap_year_table(ledgers: list[Ledgers]) -> pd.DataFrame:
-    """The whole region's demand, supply and gap per year, with bands over replications."""
+    """The region's potential demand, demand, supply and gaps per year, with bands; and the
+    regional factor Z_t and the share of firms that failed (the credit cycle)."""
+    potential = np.stack([lg.potential_demand.sum(axis=(1, 2)) for lg in ledgers])
     demand = np.stack([lg.demand.sum(axis=(1, 2)) for lg in ledgers])
     supplied = np.stack([lg.supplied.sum(axis=(1, 2)) for lg in ledgers])
-    columns = _bands("demand", demand) | _bands("supplied", supplied) | _bands(
-        "gap", demand - supplied)
+    columns = (_bands("potential_demand", potential) | _bands("demand", demand)
+               | _bands("supplied", supplied) | _bands("direct_gap", demand - supplied)
+               | _bands("total_gap", potential - supplied))
+    factor = np.stack([lg.factor for lg in ledgers])
+    defaults = np.stack([lg.defaults for lg in ledgers])
+    at_risk = np.stack([lg.at_risk for lg in ledgers])
+    rate = np.divide(defaults, at_risk, out=np.zeros_like(defaults), where=at_risk > 0)
+    columns |= _bands("factor", factor) | _bands("default_rate", rate)
     return pd.DataFrame({"year": np.arange(1, demand.shape[1] + 1), **columns})
 
 
 def handoff_table(ledgers: list[Ledgers]) -> pd.DataFrame:
     """For each stage transition: graduates and the share funded at the next stage."""
     graduates = np.stack([lg.graduates for lg in ledgers])
+    potential = np.stack([lg.potential_graduates for lg in ledgers])
     funded = np.stack([lg.funded_next for lg in ledgers])
     rows = []
     for s, stage in enumerate(STAGE_ORDER):
@@ -73,7 +100,9 @@ def handoff_table(ledgers: list[Ledgers]) -> pd.DataFrame:
                      "graduates": graduates[:, s].mean(), "graduates_p10": p10,
                      "graduates_p50": p50, "graduates_p90": p90,
                      "funded_next": funded[:, s].mean() if target != "exit" else np.nan,
-                     "share_funded": share})
+                     "share_funded": share,
+                     "graduates_potential": potential[:, s].mean(),
+                     "graduates_lost": (potential[:, s] - graduates[:, s]).mean()})
     return pd.DataFrame(rows)
 
 
@@ -148,8 +177,10 @@ class Money:
     public_cost: np.ndarray
     private_money: np.ndarray
     public_money: np.ndarray
-    gap: np.ndarray
+    total_gap: np.ndarray
+    direct_gap: np.ndarray
     demand: np.ndarray
+    potential_demand: np.ndarray
 
 
 def money(scenario: Scenario, ledgers: list[Ledgers]) -> Money:
@@ -169,7 +200,7 @@ def money(scenario: Scenario, ledgers: list[Ledgers]) -> Money:
     fac_reserve = np.array([f.kind is not FacilityKind.concessional for f in scenario.facilities],
                            dtype=bool)
     years = ledgers[0].years
-    cost, private, public_money, gap, demand = [], [], [], [], []
+    cost, private, public_money, total, direct, demand, potential = [], [], [], [], [], [], []
     for lg in ledgers:
         c = (lg.losses[public].sum() + lg.granted[public].sum() + lg.subsidy[public].sum()
              + lg.support_cost[public].sum() + scenario.coordination_cost * years)
@@ -179,10 +210,12 @@ def money(scenario: Scenario, ledgers: list[Ledgers]) -> Money:
         private.append(lg.lent[~public].sum())
         committed = lg.committed[fac_public & fac_reserve].sum() if scenario.facilities else 0.0
         public_money.append(lg.lent[public].sum() + committed)
-        gap.append((lg.demand - lg.supplied).sum())
+        total.append((lg.potential_demand - lg.supplied).sum())
+        direct.append((lg.demand - lg.supplied).sum())
         demand.append(lg.demand.sum())
-    return Money(np.array(cost), np.array(private), np.array(public_money), np.array(gap),
-                 np.array(demand))
+        potential.append(lg.potential_demand.sum())
+    return Money(np.array(cost), np.array(private), np.array(public_money), np.array(total),
+                 np.array(direct), np.array(demand), np.array(potential))
 
 
 def summary_table(scenario: Scenario, ledgers: list[Ledgers]) -> pd.DataFrame:
@@ -190,12 +223,16 @@ def summary_table(scenario: Scenario, ledgers: list[Ledgers]) -> pd.DataFrame:
     m = money(scenario, ledgers)
     row: dict[str, float | str] = {"region": scenario.region.name if scenario.region else "",
                                    "years": ledgers[0].years, "replications": len(ledgers)}
-    for name, values in [("demand", m.demand), ("gap", m.gap), ("public_expected_cost",
-                         m.public_cost), ("private_mobilised", m.private_money),
+    for name, values in [("potential_demand", m.potential_demand), ("demand", m.demand),
+                         ("total_gap", m.total_gap), ("direct_gap", m.direct_gap),
+                         ("lost_pipeline", m.potential_demand - m.demand),
+                         ("public_expected_cost", m.public_cost),
+                         ("private_mobilised", m.private_money),
                          ("public_money", m.public_money)]:
         row[name] = float(values.mean())
         row[f"{name}_p10"], row[f"{name}_p90"] = (float(x) for x in np.percentile(values, [10, 90]))
-    row["gap_share"] = float(m.gap.sum() / m.demand.sum()) if m.demand.sum() > 0 else np.nan
+    row["gap_share"] = (float(m.total_gap.sum() / m.potential_demand.sum())
+                        if m.potential_demand.sum() > 0 else np.nan)
     row["mobilisation_ratio"] = (float(m.private_money.sum() / m.public_money.sum())
                                  if m.public_money.sum() > 0 else np.nan)
     row["grants"] = float(np.mean([lg.granted.sum() for lg in ledgers]))

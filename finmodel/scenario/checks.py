@@ -152,6 +152,12 @@ def _check_waterfall(vehicle: Vehicle, base: FieldPath) -> Iterator[Finding]:
 
 def check_bundle(scenario: Scenario) -> Iterator[Finding]:
     """Problems in the bundle sections (pipeline, providers' mandates, facilities, shocks)."""
+    economy = scenario.economy
+    if economy is not None and economy.path is not None and scenario.simulation is not None \
+            and len(economy.path) < scenario.simulation.years:
+        yield ("economy", "path"), (
+            f"path has {len(economy.path)} value(s) but the simulation runs "
+            f"{scenario.simulation.years} years: give one Z_t per year")
     provider_ids = {p.id for p in scenario.providers}
     for index, provider in enumerate(scenario.providers):
         path = ("providers", index)

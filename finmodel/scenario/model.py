@@ -45,7 +45,8 @@ Rate = Annotated[float, Field(ge=0.0, le=1.0)]
 class Strict(BaseModel):
     """Base of every scenario model: unknown keys are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False,
+                              allow_inf_nan=False)
 
 
 class Ticket(Strict):
@@ -98,6 +99,10 @@ class Provider(Strict):
     lgd: float | None = Field(default=None, ge=0.0, le=1.0,
                               description="bundle: its loss given default; default by instrument")
     support: Support | None = Field(default=None, description="bundle: non-financial support it gives")
+    procyclicality: float = Field(
+        default=0.0, ge=-5.0, le=5.0,
+        description="bundle: k in yearly budget x max(0, 1 + k Z_t) with the regional factor "
+        "Z_t (`economy`): a bank lends with the cycle (k > 0), policy finance against it (k < 0)")
 
     @property
     def resolved_sector(self) -> Sector:
@@ -283,6 +288,25 @@ class Region(Strict):
     core_issue: Issue = Field(description="the region's core issue")
 
 
+class Economy(Strict):
+    """The regional credit cycle: a yearly factor that moves every firm's default risk.
+
+    Z_t is AR(1) with standard normal margins: Z_1 ~ N(0, 1), Z_t = persistence x Z_(t-1) +
+    sqrt(1 - persistence^2) e_t. A firm's PD in year t is Phi((Phi^-1(pd) - sqrt(rho) Z_t) /
+    sqrt(1 - rho)), so its long-run mean stays pd and a bad year (Z_t < 0) raises every
+    PD at once, as the stack engine's copula does.
+    """
+
+    correlation: float = Field(ge=0.0, lt=1.0, description="rho: how much of each firm's risk "
+                               "the regional factor drives")
+    persistence: float = Field(default=0.0, gt=-1.0, lt=1.0,
+                               description="AR(1) coefficient of the yearly factor")
+    path: list[float] | None = Field(
+        default=None,
+        description="fixed Z_t per year (year 1 first) for a stress test, e.g. a recession "
+        "[-2, -1.5, -1, 0, ...]; at least one value per simulated year")
+
+
 class Simulation(Strict):
     """How long and how often the bundle is simulated."""
 
@@ -393,6 +417,9 @@ class Scenario(Strict):
     shocks: list[Shock] = Field(default_factory=list, description="bundle: policy shocks")
     coordination_cost: float = Field(default=0.0, ge=0.0,
                                      description="bundle: yearly cost of the backbone organisation")
+    economy: Economy | None = Field(default=None,
+                                    description="bundle: the regional credit cycle (none: firms "
+                                    "default independently)")
     indicators: list[IndicatorSpec] = Field(default_factory=list,
                                             description="impact: indicators added to the catalogue")
     logic_model: LogicModel | None = Field(default=None,

@@ -146,8 +146,11 @@ def headlines(results: RunResults, lang: str) -> list[tuple[str, str]]:
                      "-" if ratio != ratio else f"{ratio:.2f}"))
     if results.bundle is not None:
         b = results.bundle_summary.iloc[0]
-        rows += [(text("demand", lang), amount(b["demand"], unit, lang)),
-                 (text("gap", lang), f"{amount(b['gap'], unit, lang)} ({percent(b['gap_share'])})"),
+        rows += [(text("potential_demand", lang), amount(b["potential_demand"], unit, lang)),
+                 (text("total_gap", lang),
+                  f"{amount(b['total_gap'], unit, lang)} ({percent(b['gap_share'])})"),
+                 (text("direct_gap", lang), amount(b["direct_gap"], unit, lang)),
+                 (text("lost_pipeline", lang), amount(b["lost_pipeline"], unit, lang)),
                  (text("public_expected_cost", lang), amount(b["public_expected_cost"], unit, lang)),
                  (text("private_mobilised", lang), amount(b["private_mobilised"], unit, lang)),
                  (text("mobilisation_ratio", lang), f"{b['mobilisation_ratio']:.2f}")]

@@ -254,7 +254,7 @@ def make_gap_heatmap(results: RunResults, lang: str) -> go.Figure:
     title = text("fig_gap_heatmap", lang)
     if results.bundle is None:
         return empty_figure(title, text("no_bundle", lang), lang)
-    gaps = results.gaps.groupby(["stage", "issue"])["gap"].sum().unstack(fill_value=0.0)
+    gaps = results.gaps.groupby(["stage", "issue"])["total_gap"].sum().unstack(fill_value=0.0)
     stages = [s for s in ("seed", "early", "middle", "later") if s in gaps.index]
     gaps = gaps.loc[stages]
     unit = results.scenario.unit
@@ -269,18 +269,23 @@ def make_gap_heatmap(results: RunResults, lang: str) -> go.Figure:
 
 
 def make_gap_years(results: RunResults, lang: str) -> go.Figure:
-    """The region's funding gap per year with its P10-P90 band over replications."""
+    """The region's total funding gap per year with its P10-P90 band, the direct gap, demand
+    and potential demand."""
     title = text("fig_gap_years", lang)
     if results.bundle is None:
         return empty_figure(title, text("no_bundle", lang), lang)
     years = results.bundle.gap_years
     fig = go.Figure([
-        go.Scatter(x=years["year"], y=years["gap_p90"], line={"width": 0}, showlegend=False,
-                   hoverinfo="skip"),
-        go.Scatter(x=years["year"], y=years["gap_p10"], fill="tonexty", line={"width": 0},
+        go.Scatter(x=years["year"], y=years["total_gap_p90"], line={"width": 0},
+                   showlegend=False, hoverinfo="skip"),
+        go.Scatter(x=years["year"], y=years["total_gap_p10"], fill="tonexty", line={"width": 0},
                    fillcolor="rgba(178,24,43,0.2)", name="P10-P90"),
-        go.Scatter(x=years["year"], y=years["gap"], line={"color": "#b2182b", "width": 3},
-                   name=text("gap", lang)),
+        go.Scatter(x=years["year"], y=years["total_gap"], line={"color": "#b2182b", "width": 3},
+                   name=text("total_gap", lang)),
+        go.Scatter(x=years["year"], y=years["direct_gap"], line={"color": "#ef8a62", "width": 2},
+                   name=text("direct_gap", lang)),
+        go.Scatter(x=years["year"], y=years["potential_demand"],
+                   line={"color": "#4d4d4d", "dash": "dash"}, name=text("potential_demand", lang)),
         go.Scatter(x=years["year"], y=years["demand"], line={"color": "#4d4d4d", "dash": "dot"},
                    name=text("demand", lang)),
     ])
@@ -503,7 +508,7 @@ def make_compare(named: list[tuple[str, RunResults]], lang: str) -> go.Figure:
             row["expected_loss"] = float(r.vehicles["expected_loss"].sum())
         if r.bundle is not None:
             summary = r.bundle_summary.iloc[0]
-            row["gap"] = float(summary["gap"])
+            row["total_gap"] = float(summary["total_gap"])
             row["public_expected_cost"] = row.get("public_expected_cost", 0.0) + float(
                 summary["public_expected_cost"])
             row["private_mobilised"] = float(summary["private_mobilised"])

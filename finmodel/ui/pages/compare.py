@@ -27,7 +27,7 @@ def headline_table(named: list[tuple[str, Any]]) -> pd.DataFrame:
             row[f"{v.vehicle}: public_expected_cost"] = round(v.public_expected_cost, 2)
         if r.bundle is not None:
             s = r.bundle_summary.iloc[0]
-            row |= {"gap": round(s["gap"], 1), "public_expected_cost": round(s["public_expected_cost"], 1),
+            row |= {"total_gap": round(s["total_gap"], 1), "public_expected_cost": round(s["public_expected_cost"], 1),
                     "mobilisation_ratio": round(s["mobilisation_ratio"], 2)}
         rows.append(row)
     return pd.DataFrame(rows)
@@ -51,7 +51,7 @@ def batch_figure(frame: pd.DataFrame, lang: str) -> Any:
 
     from finmodel.ui.figures import styled
 
-    for column in ("expected_loss", "gap", "public_expected_cost"):
+    for column in ("expected_loss", "total_gap", "public_expected_cost"):
         if column in frame.columns:
             data = frame.dropna(subset=[column])
             fig = go.Figure(go.Bar(x=data["run_id"], y=data[column], name=text(column, lang)))
