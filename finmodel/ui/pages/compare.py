@@ -27,7 +27,8 @@ def headline_table(named: list[tuple[str, Any]]) -> pd.DataFrame:
             row[f"{v.vehicle}: public_expected_cost"] = round(v.public_expected_cost, 2)
         if r.bundle is not None:
             s = r.bundle_summary.iloc[0]
-            row |= {"total_gap": round(s["total_gap"], 1), "public_expected_cost": round(s["public_expected_cost"], 1),
+            row |= {"total_gap": round(s["total_gap"], 1),
+                    "public_expected_cost": round(s["public_expected_cost"], 1),
                     "mobilisation_ratio": round(s["mobilisation_ratio"], 2)}
         rows.append(row)
     return pd.DataFrame(rows)
