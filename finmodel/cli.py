@@ -32,7 +32,8 @@ examples:
   finmodel design scenarios/dormant_deposit_fund.yaml --target min_irr_mean --value 0.02 \\
       --lever concession
   finmodel run scenarios/bundle_policy_shock.yaml --out out/shock
-  finmodel close-gap scenarios/bundle_transition_bank.yaml --share 0.3 --stage middle
+  finmodel close-gap scenarios/bundle_transition_bank.yaml --share 0.3 --stage middle \\
+      --write-best out/designed.yaml
   finmodel batch scenarios/ --out out/batch --workers 2
   finmodel results out/batch --csv out/batch-csv
   finmodel export scenarios/bundle_policy_shock.yaml --out paper.pdf --lang ja
@@ -92,8 +93,9 @@ def _parser() -> argparse.ArgumentParser:
         "close-gap", help="rank bundle changes that close a funding gap at least public cost",
         description="Search a menu of changes to the bundle (facility budgets, rates, caps and "
         "shares; new guarantee, first-loss or concessional lines; provider budgets; support "
-        "capacity) for the cheapest way to close a share of the funding gap, simulating every "
-        "candidate with the same replications. Prints the ranked designs.")
+        "capacity) for the cheapest way to close a share of the total funding gap (potential "
+        "demand - supplied), tuning every candidate on the same replications and checking it "
+        "on fresh ones (disjoint seeds). Prints the ranked designs.")
     close.add_argument("file", metavar="FILE")
     close.add_argument("--share", type=float, required=True,
                        help="share of the gap to close, e.g. 0.3")
@@ -101,8 +103,16 @@ def _parser() -> argparse.ArgumentParser:
                        help="only this stage's gap (default: the total gap)")
     close.add_argument("--issue", help="only this issue's gap (with or without --stage)")
     close.add_argument("--replications", type=int, default=40,
-                       help="replications per candidate (default 40)")
+                       help="tuning replications per candidate (default 40)")
+    close.add_argument("--validation-replications", type=int,
+                       help="fresh replications each design is checked on (default: twice "
+                       "--replications)")
+    close.add_argument("--confidence", type=float, default=0.9,
+                       help="a design holds when the lower bound of the share it closes at "
+                       "this one-sided confidence meets --share (default 0.9)")
     close.add_argument("--out", metavar="FILE", help="also write the ranked designs as CSV")
+    close.add_argument("--write-best", metavar="OUT.yaml",
+                       help="write the best design that holds as a scenario file")
 
     batch = sub.add_parser(
         "batch", help="run many scenarios and sweeps into a results store",
@@ -290,8 +300,12 @@ def _cmd_close_gap(args: argparse.Namespace) -> int:
     if args.issue is not None and args.issue not in {i.value for i in Issue}:
         print(f"--issue must be one of {', '.join(i.value for i in Issue)}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if args.replications < 1:
-        print("--replications must be >= 1", file=sys.stderr)
+    if args.replications < 2 or (args.validation_replications is not None
+                                 and args.validation_replications < 2):
+        print("--replications and --validation-replications must be >= 2", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not 0.5 <= args.confidence < 1:
+        print(f"--confidence must be in [0.5, 1) (got {args.confidence})", file=sys.stderr)
         return EXIT_BAD_INPUT
     scenario = _load(args.file)
     if not scenario.has_bundle:
@@ -300,14 +314,41 @@ def _cmd_close_gap(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     target = GapTarget(args.share, Stage(args.stage) if args.stage else None,
                        Issue(args.issue) if args.issue else None)
-    table = design_gap_closure(scenario, target, replications=args.replications)
-    columns = ["design", "value", "feasible", "gap_closed", "public_expected_cost",
-               "added_public_cost", "private_mobilised", "mobilisation_ratio"]
-    with pd.option_context("display.width", 200, "display.float_format", "{:,.3f}".format):
+    table = design_gap_closure(scenario, target, replications=args.replications,
+                               validation_replications=args.validation_replications,
+                               confidence=args.confidence)
+    columns = ["design", "value", "holds", "gap_closed", "gap_closed_se", "gap_closed_lower",
+               "gap_closed_tuning", "public_expected_cost", "added_public_cost",
+               "mobilisation_ratio"]
+    with pd.option_context("display.width", 250, "display.max_colwidth", 60,
+                           "display.float_format", "{:,.3f}".format):
         print(table[columns].to_string(index=False))
+    print(f"gap_closed: share of the total gap closed on fresh replications (the tuning "
+          f"share beside it); holds: its lower {args.confidence:.0%} bound meets {args.share}")
     if args.out:
         write_table_atomic(table, Path(args.out))
-    return EXIT_OK if bool(table["feasible"].any()) else EXIT_FAILED
+    holding = table[table["holds"]] if len(table) else table
+    if args.write_best:
+        if not len(holding):
+            print("no design holds: nothing written", file=sys.stderr)
+            return EXIT_FAILED
+        from finmodel.bundle.designer import design_scenario
+        from finmodel.io import write_text_atomic
+        from finmodel.scenario.loader import parse_scenario, scenario_yaml
+
+        best = holding.iloc[0]
+        designed = design_scenario(scenario, target, best)
+        designed = designed.model_copy(update={
+            "name": f"{scenario.name} - design: {best['design']}",
+            "description": (f"{best['design']} = {best['value']:.6g}: closes "
+                            f"{best['gap_closed']:.1%} (lower {args.confidence:.0%} bound "
+                            f"{best['gap_closed_lower']:.1%}) of the total gap on fresh "
+                            "replications")})
+        text = scenario_yaml(designed)
+        parse_scenario(text, args.write_best)  # it must validate before it is written
+        write_text_atomic(text, Path(args.write_best))
+        print(f"wrote {args.write_best}")
+    return EXIT_OK if len(holding) else EXIT_FAILED
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from finmodel import load_scenario, run
@@ -227,25 +228,41 @@ def test_run_gives_bundle_tables_and_writes_them(tmp_path: Path) -> None:
             "bundle_summary.csv"} <= written
 
 
-def test_designer_best_design_closes_the_gap_when_resimulated() -> None:
+def test_designer_claim_holds_out_of_sample() -> None:
     scenario = load_scenario(ROOT / "scenarios" / "bundle_transition_bank.yaml")
     scenario = scenario.model_copy(update={"simulation": scenario.simulation.model_copy(  # type: ignore[union-attr]
         update={"years": 6})})
     target = GapTarget(0.25, Stage.middle)
-    table = design_gap_closure(scenario, target, replications=6, scale=3.0, xtol=1e-2)
-    assert table["feasible"].any()
+    table = design_gap_closure(scenario, target, replications=6, scale=3.0, xtol=1e-2,
+                               validation_replications=12)
+    assert table["holds"].any()
     best = table.iloc[0]
-    assert best["feasible"] and best["gap_closed"] >= 0.25
-    feasible = table[table["feasible"]]
-    assert (np.diff(feasible["public_expected_cost"].to_numpy()) >= -1e-9).all()
-    # Re-simulate the best design from scratch and check the gap it claims.
-    from finmodel.bundle.designer import levers
-    lever = next(lv for lv in levers(scenario, target, 3.0) if lv.design == best["design"])
-    designed = lever.apply(float(best["value"]))
-    base = target.gap(simulate_ledgers(scenario, 6))
-    again = target.gap(simulate_ledgers(designed, 6))
-    assert 1 - again / base == pytest.approx(best["gap_closed"])
-    assert 1 - again / base >= 0.25
+    assert best["holds"] and best["gap_closed_lower"] >= 0.25
+    holding = table[table["holds"]]
+    assert (np.diff(holding["public_expected_cost"].to_numpy()) >= -1e-9).all()
+    # Re-simulate the best design from scratch on the validation replications (6..17).
+    from finmodel.bundle.designer import closed_share, design_scenario
+    designed = design_scenario(scenario, target, best, scale=3.0)
+    base = target.gaps(simulate_ledgers(scenario, 12, first=6))
+    again = target.gaps(simulate_ledgers(designed, 12, first=6))
+    assert closed_share(base, again)[0] == pytest.approx(best["gap_closed"])
+    # ... and on a third set nobody has seen, it still closes about what it claims.
+    fresh_base = target.gaps(simulate_ledgers(scenario, 12, first=100))
+    fresh = target.gaps(simulate_ledgers(designed, 12, first=100))
+    share, se = closed_share(fresh_base, fresh)
+    assert share >= 0.25 - 3 * se
+
+
+def test_levers_with_the_same_terms_are_one_design() -> None:
+    from finmodel.bundle.designer import _merge_same_terms
+
+    table = pd.DataFrame({"design": ["add guarantee (cgc)", "add first_loss (cgc)", "other"],
+                          "value": [1.0, 1.0, 2.0], "gap_closed": [0.1, 0.1, 0.1],
+                          "gap_closed_tuning": [0.1, 0.1, 0.1],
+                          "public_expected_cost": [5.0, 5.0, 5.0],
+                          "private_mobilised": [3.0, 3.0, 3.0]})
+    merged = _merge_same_terms(table)
+    assert list(merged["design"]) == ["add guarantee (cgc) = add first_loss (cgc)", "other"]
 
 
 def test_scenario_without_bundle_has_empty_bundle_tables() -> None:

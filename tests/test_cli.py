@@ -123,19 +123,31 @@ def test_console_script_exit_code_for_bad_option() -> None:
     assert done.returncode == 2
 
 
-def test_close_gap_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_close_gap_command_writes_the_best_design(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "designs.csv"
+    best = tmp_path / "best.yaml"
     code = main(["close-gap", str(ROOT / "scenarios" / "bundle_transition_bank.yaml"),
-                 "--share", "0.2", "--stage", "middle", "--replications", "3", "--out", str(out)])
-    assert code == 0
+                 "--share", "0.2", "--stage", "middle", "--replications", "4",
+                 "--validation-replications", "8", "--out", str(out), "--write-best", str(best)])
+    assert code == 0, capsys.readouterr()
     table = pd.read_csv(out)
-    assert table["feasible"].iloc[0] and table["gap_closed"].iloc[0] >= 0.2
+    top = table.iloc[0]
+    assert top["holds"] and top["gap_closed_lower"] >= 0.2
     assert "design" in capsys.readouterr().out
+    # The written design validates and runs.
+    from finmodel import load_scenario, run
+
+    designed = load_scenario(best)
+    assert "design:" in designed.name
+    assert run(designed.model_copy(update={"simulation": designed.simulation.model_copy(  # type: ignore[union-attr]
+        update={"replications": 2})})).bundle_summary["total_gap"].iloc[0] >= 0
 
 
 def test_close_gap_bad_options_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     path = str(ROOT / "scenarios" / "bundle_transition_bank.yaml")
     assert main(["close-gap", path, "--share", "1.5"]) == 2
     assert main(["close-gap", path, "--share", "0.5", "--issue", "weather"]) == 2
+    assert main(["close-gap", path, "--share", "0.5", "--confidence", "1.2"]) == 2
     assert main(["close-gap", str(DEFAULT), "--share", "0.5"]) == 2
     assert "no bundle" in capsys.readouterr().err

@@ -3,10 +3,12 @@
 Each *lever* is a one-parameter change to the scenario (a facility's budget, rate, cap
 or share; a new guarantee, first-loss or concessional line for the target's stage; a
 provider's budget; support capacity). For each lever, ``scipy.optimize.brentq`` finds
-the smallest setting that closes the target share of the gap, every trial simulated with
-the same replications (common random numbers: replication r always draws from the same
-stream), so two designs differ by the design and not by noise. Feasible designs are
-ranked by public expected cost.
+the smallest setting that closes the target share of the total gap on a set of tuning
+replications, every trial simulated with the same replications (common random numbers:
+replication r always draws from the same streams), so two designs differ by the design
+and not by noise. Every design is then checked out of sample, on fresh replications
+with disjoint seeds, with a standard error and a lower confidence bound. Designs that
+hold are ranked by public expected cost; levers with identical outcomes are one design.
 """
 
 from __future__ import annotations
@@ -153,33 +155,50 @@ def provider_issue(provider) -> Issue:  # type: ignore[no-untyped-def]
 
 @dataclass
 class _Trials:
-    """The simulated outcome of each setting of one lever (each simulated once)."""
+    """The simulated outcome of each setting of one lever on one set of replications."""
 
     lever: Lever
     target: GapTarget
-    base_gap: float
+    base: np.ndarray  # the target gap of each replication without the design
     replications: int
-    seen: dict[float, tuple[float, list[Ledgers], Scenario]]
+    first: int
+    potential: list[Ledgers] | None  # counterfactual runs to reuse (None: the lever moves them)
+    seen: dict[float, tuple[np.ndarray, list[Ledgers], Scenario]]
 
-    def closed(self, x: float) -> float:
-        """Share of the target gap closed with the lever at ``x``."""
+    def gaps(self, x: float) -> np.ndarray:
+        """The target gap of each replication with the lever at ``x`` (simulated once)."""
         from finmodel.bundle import simulate_ledgers
 
         if x not in self.seen:
             candidate = self.lever.apply(x)
-            ledgers = simulate_ledgers(candidate, self.replications)
-            gap = self.target.gap(ledgers)
-            share = 1.0 - gap / self.base_gap if self.base_gap > 0 else 1.0
-            self.seen[x] = (share, ledgers, candidate)
+            ledgers = simulate_ledgers(candidate, self.replications, first=self.first,
+                                       potential=self.potential)
+            self.seen[x] = (self.target.gaps(ledgers), ledgers, candidate)
         return self.seen[x][0]
 
+    def closed(self, x: float) -> float:
+        """Share of the target gap closed with the lever at ``x``."""
+        return closed_share(self.base, self.gaps(x))[0]
 
-def _solve(lever: Lever, target: GapTarget, base_gap: float, base_cost: float,
-           replications: int, xtol: float) -> dict[str, object]:
-    """Smallest setting of ``lever`` that closes the target share, and what it costs."""
-    trials = _Trials(lever, target, base_gap, replications, {})
+
+def closed_share(base: np.ndarray, designed: np.ndarray) -> tuple[float, float]:
+    """Share of the gap closed (ratio of means) and its standard error (delta method over
+    paired replications: the same replications with and without the design)."""
+    mean_base = float(base.mean())
+    if mean_base <= 0:
+        return 1.0, 0.0
+    share = 1.0 - float(designed.mean()) / mean_base
+    if base.shape[0] < 2:
+        return share, float("nan")
+    residual = (base - designed) - share * base
+    return share, float(residual.std(ddof=1) / np.sqrt(base.shape[0]) / mean_base)
+
+
+def _tune(trials: _Trials, target: GapTarget, xtol: float) -> tuple[float, bool]:
+    """Smallest setting that closes the target share on the tuning replications."""
+    lever = trials.lever
     low, high = lever.baseline, max(lever.upper, lever.baseline)
-    feasible = base_gap > 0 and trials.closed(high) >= target.share
+    feasible = trials.base.mean() > 0 and trials.closed(high) >= target.share
     value = high
     if feasible and trials.closed(low) >= target.share:
         value = low
@@ -190,48 +209,129 @@ def _solve(lever: Lever, target: GapTarget, base_gap: float, base_cost: float,
         # Gap closed moves in steps (whole firms), so step to the side where it holds.
         while trials.closed(value) < target.share and value < high:
             value = min(value + step, high)
-    share = trials.closed(value)
-    _, ledgers, candidate = trials.seen[value]
+    return value, bool(feasible)
+
+
+def _validate(lever: Lever, target: GapTarget, tuned: float, validation: _Trials,
+              z: float, steps: int = 8) -> tuple[float, float, float, bool]:
+    """Check the tuned setting on the validation replications; if its lower confidence bound
+    misses the target, step the setting up towards the lever's limit until it holds.
+
+    Returns (setting, share closed, its standard error, whether the target holds).
+    """
+    high = max(lever.upper, lever.baseline)
+    settings = [tuned] + [tuned + (high - tuned) * k / steps for k in range(1, steps + 1)]
+    share, se = closed_share(validation.base, validation.gaps(tuned))
+    for x in settings:
+        share, se = closed_share(validation.base, validation.gaps(x))
+        if share - z * (0.0 if np.isnan(se) else se) >= target.share:
+            return x, share, se, True
+        if x >= high:
+            break
+    return tuned, *closed_share(validation.base, validation.gaps(tuned)), False
+
+
+def _row(lever: Lever, target: GapTarget, tuning: _Trials, validation: _Trials, tuned: float,
+         feasible: bool, z: float, confidence: float, base_cost: float) -> dict[str, object]:
+    setting, share, se, holds = _validate(lever, target, tuned, validation, z) if feasible \
+        else (tuned, *closed_share(validation.base, validation.gaps(tuned)), False)
+    _, ledgers, candidate = validation.seen[setting]
     m = money(candidate, ledgers)
     public_money = float(m.public_money.sum())
     return {
         "design": lever.design, "parameter": lever.parameter, "baseline": lever.baseline,
-        "value": value, "feasible": bool(feasible), "gap_closed": share,
-        "gap": target.gap(ledgers), "baseline_gap": base_gap,
+        "value": setting, "tuned_value": tuned, "feasible": feasible,
+        "gap_closed_tuning": tuning.closed(tuned),
+        "gap_closed": share, "gap_closed_se": se,
+        "gap_closed_lower": share - z * se if not np.isnan(se) else share,
+        "holds": holds, "confidence": confidence,
+        "gap": float(validation.gaps(setting).mean()), "baseline_gap": float(validation.base.mean()),
         "public_expected_cost": float(m.public_cost.mean()),
         "added_public_cost": float(m.public_cost.mean()) - base_cost,
         "private_mobilised": float(m.private_money.mean()),
         "mobilisation_ratio": float(m.private_money.sum() / public_money)
         if public_money > 0 else np.nan,
-        "evaluations": len(trials.seen),
+        "evaluations": len(tuning.seen) + len(validation.seen),
     }
 
 
+def _merge_same_terms(table: pd.DataFrame) -> pd.DataFrame:
+    """Designs whose setting and every figure coincide are one design: name it once, with
+    its alternatives (e.g. a new guarantee and a new first-loss line nobody draws on)."""
+    figures = ["value", "gap_closed", "gap_closed_tuning", "public_expected_cost",
+               "private_mobilised"]
+    key = table[figures].round(9).astype(str).agg("|".join, axis=1)
+    rows = []
+    for _, group in table.groupby(key, sort=False):
+        row = group.iloc[0].copy()
+        if len(group) > 1:
+            row["design"] = " = ".join(group["design"])
+        rows.append(row)
+    return pd.DataFrame(rows).reset_index(drop=True)
+
+
 def design_gap_closure(scenario: Scenario, target: GapTarget, replications: int = 40,
-                       scale: float = 4.0, xtol: float = 1e-3) -> pd.DataFrame:
-    """Ranked designs that close ``target.share`` of the target gap.
+                       scale: float = 4.0, xtol: float = 1e-3,
+                       validation_replications: int | None = None,
+                       confidence: float = 0.9) -> pd.DataFrame:
+    """Ranked designs that close ``target.share`` of the target's total gap, out of sample.
+
+    Each lever's smallest setting is tuned on ``replications`` replications (the same for
+    every trial), then checked on ``validation_replications`` fresh ones whose seeds are
+    disjoint from the tuning ones (replications ``replications`` onwards). A design
+    *holds* when the lower one-sided ``confidence`` bound of the share it closes on the
+    validation set meets the target; if the tuned setting does not hold, the setting is
+    stepped up towards the lever's limit until it does.
 
     Args:
         scenario: a scenario with a bundle.
         target: which gap and how much of it to close.
-        replications: replications per trial (the same ones for every trial).
+        replications: tuning replications per trial.
         scale: budgets and capacities are searched up to this multiple.
         xtol: relative tolerance of each lever's setting.
+        validation_replications: fresh replications (default: twice the tuning ones).
+        confidence: confidence of the lower bound that must meet the target.
 
     Returns:
-        One row per lever: the setting found, the share of the gap it closes, its public
-        expected cost, the private money it mobilises and the mobilisation ratio;
-        feasible designs first, cheapest first.
+        One row per design: the setting (`value`, and `tuned_value`), the share closed on
+        the tuning set and on the validation set with its standard error and lower bound,
+        whether it holds, its public expected cost, private money and mobilisation ratio;
+        designs that hold first, cheapest first.
     """
-    from finmodel.bundle import simulate_ledgers
+    from scipy import stats
 
-    base_ledgers = simulate_ledgers(scenario, replications)
-    base_gap = target.gap(base_ledgers)
-    base_cost = float(money(scenario, base_ledgers).public_cost.mean())
-    rows = [_solve(lever, target, base_gap, base_cost, replications, xtol)
-            for lever in levers(scenario, target, scale)]
+    from finmodel.bundle import counterfactuals, simulate_ledgers
+
+    validation_count = validation_replications or 2 * replications
+    z = float(stats.norm.ppf(confidence))
+    tuning_potential = counterfactuals(scenario, replications)
+    validation_potential = counterfactuals(scenario, validation_count, first=replications)
+    base_tuning = simulate_ledgers(scenario, replications, potential=tuning_potential)
+    base_validation = simulate_ledgers(scenario, validation_count, first=replications,
+                                       potential=validation_potential)
+    base_cost = float(money(scenario, base_validation).public_cost.mean())
+    rows = []
+    for lever in levers(scenario, target, scale):
+        moves_potential = lever.parameter == "capacity"  # support changes who survives
+        tuning = _Trials(lever, target, target.gaps(base_tuning), replications, 0,
+                         None if moves_potential else tuning_potential, {})
+        validation = _Trials(lever, target, target.gaps(base_validation), validation_count,
+                             replications, None if moves_potential else validation_potential,
+                             {})
+        tuned, feasible = _tune(tuning, target, xtol)
+        rows.append(_row(lever, target, tuning, validation, tuned, feasible, z, confidence,
+                         base_cost))
     table = pd.DataFrame(rows)
     if table.empty:
         return table
-    return table.sort_values(["feasible", "public_expected_cost"],
-                             ascending=[False, True]).reset_index(drop=True)
+    table = _merge_same_terms(table)
+    return table.sort_values(["holds", "feasible", "public_expected_cost"],
+                             ascending=[False, False, True]).reset_index(drop=True)
+
+
+def design_scenario(scenario: Scenario, target: GapTarget, row: pd.Series,
+                    scale: float = 4.0) -> Scenario:
+    """The scenario with a design row applied (its first alternative, at its setting)."""
+    name = str(row["design"]).split(" = ")[0]
+    lever = next(lv for lv in levers(scenario, target, scale) if lv.design == name)
+    return lever.apply(float(row["value"]))

@@ -107,3 +107,11 @@ def load_scenario(path: str | Path) -> Scenario:
         ScenarioError: when the file cannot be read or is not a valid scenario.
     """
     return parse_scenario(read_text(path), str(path))
+
+
+def scenario_yaml(scenario: Scenario) -> str:
+    """A scenario as YAML text (defaults left out, so it reads like the original)."""
+    import yaml
+
+    data = scenario.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
