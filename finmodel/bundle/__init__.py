@@ -55,7 +55,7 @@ def simulate_ledgers(scenario: Scenario, replications: int | None = None,
     for n, r in enumerate(range(first, first + count)):
         actual = BundleRun(scenario, r).run()
         counterfactual = potential[n] if potential is not None \
-            else BundleRun(scenario, r, counterfactual=True).run()
+            else BundleRun(scenario, r, counterfactual=True).run_counterfactual()
         actual.potential_demand = counterfactual.demand
         actual.potential_rounds = counterfactual.rounds
         actual.potential_graduates = counterfactual.graduates
@@ -67,7 +67,7 @@ def simulate_ledgers(scenario: Scenario, replications: int | None = None,
 
 def counterfactuals(scenario: Scenario, replications: int, first: int = 0) -> list[Ledgers]:
     """Only the counterfactual runs (every round funded in full) of replications."""
-    return [BundleRun(scenario, r, counterfactual=True).run()
+    return [BundleRun(scenario, r, counterfactual=True).run_counterfactual()
             for r in range(first, first + replications)]
 
 

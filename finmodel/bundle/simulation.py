@@ -98,6 +98,8 @@ class Firm:
     pd_multiplier: float = 1.0
     positions: list[Position] = field(default_factory=list)
     used: int = 0
+    years_in_stage: int = 0
+    alive: bool = True  # still in the pipeline (the counterfactual's loop)
 
     def uniform(self) -> float:
         """The firm's next U(0, 1) draw."""
@@ -239,15 +241,15 @@ class BundleRun:
         u = min(max(firm.uniform(), 1e-12), 1 - 1e-12)
         return terms.need.median * math.exp(sigma * NormalDist().inv_cdf(u))
 
-    def conditional_pd(self, pd: float) -> float:
-        """This year's PD given the regional factor (pd itself without an economy)."""
+    def conditional_pd(self, pd: float, year: int) -> float:
+        """The year's PD given the regional factor (pd itself without an economy)."""
         if self.rho <= 0.0 or pd <= 0.0 or pd >= 1.0:
             return pd
-        key = (pd, self.year)
+        key = (pd, year)
         value = self._conditional.get(key)
         if value is None:
             normal = NormalDist()
-            shifted = (normal.inv_cdf(pd) - math.sqrt(self.rho) * self.factor[self.year]) \
+            shifted = (normal.inv_cdf(pd) - math.sqrt(self.rho) * self.factor[year]) \
                 / math.sqrt(1.0 - self.rho)
             value = normal.cdf(shifted)
             self._conditional[key] = value
@@ -259,43 +261,54 @@ class BundleRun:
         """0-based index of the current year."""
         return min(int(self.env.now + EPSILON), self.years - 1)
 
-    def treasury(self):  # type: ignore[no-untyped-def]
-        """Each year: apply shocks, reset providers' budgets and support capacity."""
-        for year in range(self.years):
-            for shock in self.scenario.shocks:
-                if shock.year == year + 1:
-                    self.multiplier[self._index[shock.provider]] *= shock.budget_multiplier
-            self.ledgers.factor[year] = self.factor[year]
-            for i, provider in enumerate(self.providers):
-                cycle = max(0.0, 1.0 + provider.procyclicality * self.factor[year])
-                budget = provider.annual_budget * self.multiplier[i] * cycle
+    def new_year(self, year: int, budgets: bool = True) -> None:
+        """Apply the year's shocks; reset providers' budgets (if asked) and support capacity."""
+        for shock in self.scenario.shocks:
+            if shock.year == year + 1:
+                self.multiplier[self._index[shock.provider]] *= shock.budget_multiplier
+        self.ledgers.factor[year] = self.factor[year]
+        for i, provider in enumerate(self.providers):
+            cycle = max(0.0, 1.0 + provider.procyclicality * self.factor[year])
+            budget = provider.annual_budget * self.multiplier[i] * cycle
+            if budgets:
                 container = self.budgets[i]
                 if container.level > 0:
                     container.get(container.level)
                 if budget > 0:
                     container.put(budget)
-                self.ledgers.budget[i, year] = budget
-                capacity = provider.support.capacity if provider.support else 0
-                self.support_left[i] = math.floor(capacity * self.multiplier[i] + EPSILON)
+            self.ledgers.budget[i, year] = budget
+            capacity = provider.support.capacity if provider.support else 0
+            self.support_left[i] = math.floor(capacity * self.multiplier[i] + EPSILON)
+
+    def treasury(self):  # type: ignore[no-untyped-def]
+        """Each year: apply shocks, reset providers' budgets and support capacity."""
+        for year in range(self.years):
+            self.new_year(year)
             yield self.env.timeout(1)
+
+    def new_firms(self, year: int) -> list[Firm]:
+        """The firms arriving in ``year`` (0-based), in arrival order, with their draws."""
+        fixed = self.pipeline.arrival_process is ArrivalProcess.fixed
+        out = []
+        for stage, by_issue in self.pipeline.arrivals.items():
+            for issue, rate in by_issue.items():
+                if fixed:
+                    count = math.floor(rate * (year + 1) + EPSILON) - math.floor(
+                        rate * year + EPSILON)
+                else:
+                    count = int(self.arrival_rng.poisson(rate))
+                for _ in range(count):
+                    self._firms += 1
+                    out.append(Firm(self._firms, stage, issue, self.firm_rng.random(self.draws)))
+                    self.ledgers.firms += 1
+        return out
 
     def arrivals(self):  # type: ignore[no-untyped-def]
         """Each year: new firms enter at their stage, by issue."""
-        fixed = self.pipeline.arrival_process is ArrivalProcess.fixed
         for year in range(self.years):
-            for stage, by_issue in self.pipeline.arrivals.items():
-                for issue, rate in by_issue.items():
-                    if fixed:
-                        count = math.floor(rate * (year + 1) + EPSILON) - math.floor(
-                            rate * year + EPSILON)
-                    else:
-                        count = int(self.arrival_rng.poisson(rate))
-                    for _ in range(count):
-                        self._firms += 1
-                        firm = Firm(self._firms, stage, issue, self.firm_rng.random(self.draws))
-                        self._alive[firm.number] = firm
-                        self.ledgers.firms += 1
-                        self.env.process(self.firm_life(firm))
+            for firm in self.new_firms(year):
+                self._alive[firm.number] = firm
+                self.env.process(self.firm_life(firm))
             yield self.env.timeout(1)
 
     # -- a firm ------------------------------------------------------------------------
@@ -335,8 +348,9 @@ class BundleRun:
                 yield self.env.timeout(1)
                 years_in_stage += 1
                 self.ledgers.firm_years += 1
-                pd_factor, graduation_factor = self.support(firm)
-                pd = self.conditional_pd(min(terms.annual_pd * firm.pd_multiplier * pd_factor, 1.0))
+                pd_factor, graduation_factor = self.support(firm, self.year)
+                pd = self.conditional_pd(min(terms.annual_pd * firm.pd_multiplier * pd_factor, 1.0),
+                                         self.year)
                 self.ledgers.at_risk[self.year] += 1
                 if firm.uniform() < pd:
                     self.ledgers.defaults[self.year] += 1
@@ -359,7 +373,7 @@ class BundleRun:
                     self._alive.pop(firm.number, None)
                     return
 
-    def support(self, firm: Firm) -> tuple[float, float]:
+    def support(self, firm: Firm, year: int) -> tuple[float, float]:
         """Non-financial support for this year, while a provider has capacity left."""
         pd_factor = graduation_factor = 1.0
         for i, provider in enumerate(self.providers):
@@ -371,8 +385,8 @@ class BundleRun:
             if self.support_left[i] < 1:
                 continue
             self.support_left[i] -= 1
-            self.ledgers.supported[i, self.year] += 1
-            self.ledgers.support_cost[i, self.year] += support.cost_per_firm
+            self.ledgers.supported[i, year] += 1
+            self.ledgers.support_cost[i, year] += support.cost_per_firm
             pd_factor *= support.pd_multiplier
             graduation_factor *= support.graduation_multiplier
         return pd_factor, graduation_factor
@@ -498,6 +512,62 @@ class BundleRun:
             self.ledgers.losses[position.provider, year] += loss - cover
             self.ledgers.repaid[position.provider, year] += position.amount - loss
         firm.positions = []
+
+    # -- the counterfactual, without simpy --------------------------------------------------
+    def run_counterfactual(self) -> Ledgers:
+        """Every round funded in full, in the order the simpy run takes events, but as a
+        plain loop (no lender to ask, so nothing waits): each year the budgets' year starts,
+        the new firms ask, then the firms already there take their step, the latest
+        arrivals first and each year's arrivals in arrival order (the order in which simpy
+        fires their yearly timeouts). Same firms, same draws, same support queue as
+        ``BundleRun(..., counterfactual=True).run()`` (a test checks they are identical).
+        """
+        ledgers = self.ledgers
+        cohorts: list[list[Firm]] = []
+        stages = self.pipeline.stages
+        for year in range(self.years):
+            self.new_year(year, budgets=False)
+            arrived = self.new_firms(year)
+            for firm in arrived:
+                self._fund_in_full(firm, year)
+            for cohort in reversed(cohorts):
+                for firm in cohort:
+                    if firm.alive:
+                        self._step_in_full(firm, year, stages[firm.stage])
+            cohorts.append(arrived)
+        return ledgers
+
+    def _fund_in_full(self, firm: Firm, year: int) -> None:
+        need = self.need(firm, self.pipeline.stages[firm.stage])
+        cell = (year, STAGE_ORDER.index(firm.stage), ISSUES.index(firm.issue))
+        self.ledgers.demand[cell] += need
+        self.ledgers.rounds[cell] += 1
+        self.ledgers.supplied[cell] += need
+        self._count("served", cell)
+        firm.years_in_stage = 0
+
+    def _step_in_full(self, firm: Firm, year: int, terms: StageTerms) -> None:
+        firm.years_in_stage += 1
+        self.ledgers.firm_years += 1
+        pd_factor, graduation_factor = self.support(firm, year)
+        pd = self.conditional_pd(min(terms.annual_pd * firm.pd_multiplier * pd_factor, 1.0), year)
+        self.ledgers.at_risk[year] += 1
+        if firm.uniform() < pd:
+            self.ledgers.defaults[year] += 1
+            firm.alive = False
+            return
+        stage_index = STAGE_ORDER.index(firm.stage)
+        if firm.uniform() < min(terms.graduation * graduation_factor, 1.0):
+            self.ledgers.graduates[stage_index] += 1
+            if firm.stage is Stage.later or stage_index + 1 >= len(STAGE_ORDER):
+                firm.alive = False
+                return
+            firm.stage = STAGE_ORDER[stage_index + 1]
+            self._fund_in_full(firm, year)
+            self.ledgers.funded_next[stage_index] += 1
+            return
+        if firm.years_in_stage >= terms.max_years:
+            firm.alive = False
 
     # -- the run -------------------------------------------------------------------------
     def run(self) -> Ledgers:
