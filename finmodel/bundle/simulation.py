@@ -68,6 +68,8 @@ from finmodel.vocabulary import (
 )
 
 ISSUES: tuple[Issue, ...] = tuple(Issue)
+STAGE_INDEX: dict[Stage, int] = {stage: i for i, stage in enumerate(STAGE_ORDER)}
+ISSUE_INDEX: dict[Issue, int] = {issue: i for i, issue in enumerate(ISSUES)}
 Z90 = NormalDist().inv_cdf(0.9)
 STATUS = ("served", "partly_served", "rejected", "discouraged", "pending")
 
@@ -319,7 +321,7 @@ class BundleRun:
             terms = self.pipeline.stages[firm.stage]
             need = self.need(firm, terms)
             # A round of funding is booked in the cell of the year the firm first asks.
-            cell = (self.year, STAGE_ORDER.index(firm.stage), ISSUES.index(firm.issue))
+            cell = (self.year, STAGE_INDEX[firm.stage], ISSUE_INDEX[firm.issue])
             self.ledgers.demand[cell] += need
             self.ledgers.rounds[cell] += 1
             self._open[firm.number] = cell  # pending until it is funded or gives up
@@ -336,7 +338,7 @@ class BundleRun:
             if supplied > EPSILON:
                 full = supplied >= need - EPSILON * max(need, 1.0)
                 self._count("served" if full else "partly_served", cell)
-            stage_index = STAGE_ORDER.index(firm.stage)
+            stage_index = STAGE_INDEX[firm.stage]
             if asked_after_graduating and supplied > EPSILON:
                 self.ledgers.funded_next[stage_index - 1] += 1
             if supplied <= EPSILON:
@@ -346,14 +348,15 @@ class BundleRun:
             years_in_stage = 0
             while True:
                 yield self.env.timeout(1)
+                year = self.year
                 years_in_stage += 1
                 self.ledgers.firm_years += 1
-                pd_factor, graduation_factor = self.support(firm, self.year)
+                pd_factor, graduation_factor = self.support(firm, year)
                 pd = self.conditional_pd(min(terms.annual_pd * firm.pd_multiplier * pd_factor, 1.0),
-                                         self.year)
-                self.ledgers.at_risk[self.year] += 1
+                                         year)
+                self.ledgers.at_risk[year] += 1
                 if firm.uniform() < pd:
-                    self.ledgers.defaults[self.year] += 1
+                    self.ledgers.defaults[year] += 1
                     self.settle_default(firm)
                     self._alive.pop(firm.number, None)
                     return
@@ -434,12 +437,12 @@ class BundleRun:
             funder = self._index[facility.provider]
             draw(self.facility_budgets[offer.facility], line)
             self.ledgers.committed[offer.facility, year] += line
-            self.ledgers.committed_cell[(offer.facility, STAGE_ORDER.index(firm.stage),
-                                         ISSUES.index(firm.issue))] += line
+            self.ledgers.committed_cell[(offer.facility, STAGE_INDEX[firm.stage],
+                                         ISSUE_INDEX[firm.issue])] += line
             self.ledgers.lent[funder, year] += line
             self.ledgers.facility_lent[funder, year] += line
-            self.ledgers.lent_cell[(funder, STAGE_ORDER.index(firm.stage),
-                                    ISSUES.index(firm.issue))] += line
+            self.ledgers.lent_cell[(funder, STAGE_INDEX[firm.stage],
+                                    ISSUE_INDEX[firm.issue])] += line
             firm.positions.append(Position(funder, line, facility.rate, lgd, offer.facility,
                                            concessional=True, reference_rate=provider.rate))
             firm.pd_multiplier = min(firm.pd_multiplier, facility.pd_multiplier)
@@ -452,14 +455,14 @@ class BundleRun:
             use = own * facility_use_per_unit(facility, lgd)
             draw(self.facility_budgets[offer.facility], use)
             self.ledgers.committed[offer.facility, year] += use
-            self.ledgers.committed_cell[(offer.facility, STAGE_ORDER.index(firm.stage),
-                                         ISSUES.index(firm.issue))] += use
+            self.ledgers.committed_cell[(offer.facility, STAGE_INDEX[firm.stage],
+                                         ISSUE_INDEX[firm.issue])] += use
             position.facility = offer.facility
             position.facility_amount = use
         draw(self.budgets[offer.provider], own)
         self.ledgers.lent[offer.provider, year] += own
         firm.positions.append(position)
-        cell = (STAGE_ORDER.index(firm.stage), ISSUES.index(firm.issue))
+        cell = (STAGE_INDEX[firm.stage], ISSUE_INDEX[firm.issue])
         self.ledgers.lent_cell[(offer.provider, *cell)] += own
         self.ledgers.largest_position[offer.provider] = max(
             self.ledgers.largest_position[offer.provider], offer.amount)
@@ -539,7 +542,7 @@ class BundleRun:
 
     def _fund_in_full(self, firm: Firm, year: int) -> None:
         need = self.need(firm, self.pipeline.stages[firm.stage])
-        cell = (year, STAGE_ORDER.index(firm.stage), ISSUES.index(firm.issue))
+        cell = (year, STAGE_INDEX[firm.stage], ISSUE_INDEX[firm.issue])
         self.ledgers.demand[cell] += need
         self.ledgers.rounds[cell] += 1
         self.ledgers.supplied[cell] += need
@@ -556,7 +559,7 @@ class BundleRun:
             self.ledgers.defaults[year] += 1
             firm.alive = False
             return
-        stage_index = STAGE_ORDER.index(firm.stage)
+        stage_index = STAGE_INDEX[firm.stage]
         if firm.uniform() < min(terms.graduation * graduation_factor, 1.0):
             self.ledgers.graduates[stage_index] += 1
             if firm.stage is Stage.later or stage_index + 1 >= len(STAGE_ORDER):
