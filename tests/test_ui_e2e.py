@@ -151,3 +151,49 @@ def test_download_chart_and_board_paper(page: Any) -> None:
     width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
     assert abs(width - 595) < 3 and abs(height - 842) < 3  # A4 in points
     assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_bundle_designer_validates_and_applies_a_design(page: Any) -> None:
+    shock = ROOT / "scenarios" / "bundle_policy_shock.yaml"
+    page.set_input_files("#scn-upload input[type=file]", str(shock))
+    page.wait_for_function("document.querySelector('#scn-title').innerText.includes('policy shock')",
+                           timeout=20_000)
+    page.click("#tab-bundle")
+    # The simulation runs when the page opens: the gap chart shows the credit cycle, in Japanese.
+    page.wait_for_function(
+        "document.querySelector('#bdl-years .gtitle') && "
+        "document.querySelector('#bdl-years .gtitle').textContent.includes('信用サイクル')",
+        timeout=60_000)
+    legend = " ".join(e.text_content() for e in page.query_selector_all("#bdl-years .legendtext"))
+    assert "潜在資金需要" in legend and "デフォルト率" in legend
+    assert "失われた企業" in page.text_content("#bdl-handoffs .gtitle")
+    assert page.inner_text("#bdl-apply-message") == ""  # nothing fires when the page appears
+    started = time.time()
+    page.click("#bdl-design")
+    page.wait_for_function("document.querySelectorAll('#bdl-designs tbody tr td').length > 3",
+                           timeout=120_000)
+    assert time.time() - started < 60
+    table = page.inner_text("#bdl-designs")
+    assert "検証用" in table and "下側信頼限界" in table and "±" in table
+    # A change of language rebuilds the page; the designs stay, now in English.
+    page.click("#lang input[value=en]")
+    page.wait_for_function(
+        "document.querySelector('#bdl-designs') && "
+        "document.querySelector('#bdl-designs').innerText.includes('Share closed, validation')",
+        timeout=30_000)
+    page.click("#bdl-designs tbody input[type=radio] >> nth=0")
+    cells = page.inner_text("#bdl-designs tbody tr:has(input:checked)").split("\t")
+    chosen = next(c.strip() for c in cells if c.strip())  # the design's name
+    page.click("#bdl-apply")
+    page.wait_for_selector("#bdl-applied", timeout=30_000)
+    applied = page.inner_text("#bdl-applied")
+    assert applied.startswith("Applied:") and chosen in applied
+    # The designs were for the scenario before; the session's scenario is now the designed one.
+    page.wait_for_function("document.querySelectorAll('#bdl-designs tbody tr td').length == 0",
+                           timeout=10_000)
+    page.click("#tab-scenario")
+    page.wait_for_function(
+        "document.querySelector('#scn-title') && "
+        "document.querySelector('#scn-title').innerText.includes('bundle_policy_shock_designed')",
+        timeout=20_000)
+    assert page.console_errors == []  # type: ignore[attr-defined]

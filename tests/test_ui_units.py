@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 import yaml
@@ -338,3 +339,202 @@ def test_title_page_tables_fit_and_long_ones_go_on_to_another_page(
     assert all(t.domain.y[0] >= 0 and t.domain.y[1] <= 1 for t in tables)
     assert all(t.header.values[0] == f"{text('headlines', 'ja')} ({text('continued', 'ja')})"
                for t in tables[2:])
+
+
+# -- the bundle page: gap and credit-cycle chart, handoffs, designer, applying a design --------
+def test_gap_years_figure_has_a_clear_legend_and_the_credit_cycle(all_results) -> None:  # type: ignore[no-untyped-def]
+    from finmodel.ui.figures import make_gap_years
+
+    results = all_results["bundle_policy_shock.yaml"]  # has an economy
+    years = results.bundle.gap_years
+    for lang in ("en", "ja"):
+        fig = make_gap_years(results, lang)
+        named = {t.name: t for t in fig.data if t.showlegend is not False}
+        legend = [text(k, lang) for k in ("legend_gap_band", "legend_total_gap",
+                                          "legend_direct_gap", "legend_potential",
+                                          "legend_demand", "factor", "default_rate")]
+        assert sorted(named) == sorted(legend)
+        assert list(named[text("legend_total_gap", lang)].y) == pytest.approx(list(years["total_gap"]))
+        band = named[text("legend_gap_band", lang)]
+        assert band.fill == "tonexty" and band.mode == "lines"  # no stray markers on the band
+        assert list(band.y) == pytest.approx(list(years["total_gap_p10"]))
+        factor = named[text("factor", lang)]
+        assert factor.type == "bar" and list(factor.y) == pytest.approx(list(years["factor"]))
+        assert list(factor.error_y.arrayminus) == pytest.approx(
+            list(years["factor"] - years["factor_p10"]))
+        rate = named[text("default_rate", lang)]
+        assert list(rate.y) == pytest.approx(list(years["default_rate"]))
+        # The cycle is a panel of its own below the gap: Z_t on its left axis, the default
+        # rate on its right one, neither on the money axis.
+        assert {factor.yaxis, rate.yaxis}.isdisjoint({"y", named[text("legend_total_gap", lang)].yaxis})
+        assert factor.yaxis != rate.yaxis
+        assert fig.layout[rate.yaxis.replace("y", "yaxis")].tickformat == ".0%"
+        assert text("fig_gap_years_cycle", lang) in fig.layout.title.text
+        assert text("gap_definition", lang) in fig.layout.title.text
+        assert fig.layout.legend.traceorder == "normal"
+    assert "景気要因" in text("factor", "ja") and "Z_t" in text("factor", "ja")
+    # Without an economy: the gap alone, under its own title.
+    scenario = results.scenario.model_copy(update={"economy": None})
+    calm = make_gap_years(run(scenario), "ja")
+    assert text("fig_gap_years", "ja") in calm.layout.title.text
+    assert {t.name for t in calm.data} & {text("factor", "ja"), text("default_rate", "ja")} == set()
+
+
+def test_handoff_figure_shows_the_firms_lost_beside_the_graduates(all_results) -> None:  # type: ignore[no-untyped-def]
+    from finmodel.ui.figures import make_handoffs
+
+    results = all_results["bundle_policy_shock.yaml"]
+    h = results.handoffs
+    shown = h[(h["graduates"].abs() + h["graduates_lost"].abs()) > 1e-9]
+    for lang in ("en", "ja"):
+        fig = make_handoffs(results, lang)
+        graduates, lost = fig.data
+        assert (graduates.name, lost.name) == (text("graduates", lang), text("graduates_lost", lang))
+        assert list(lost.y) == pytest.approx(list(shown["graduates_lost"]))
+        assert list(graduates.y) == pytest.approx(list(shown["graduates"]))
+        assert list(lost.x) == list(graduates.x) and fig.layout.barmode == "group"
+        assert text("fig_handoffs", lang) in fig.layout.title.text
+        assert text("firms_total", lang) == fig.layout.yaxis.title.text
+    assert make_handoffs(results, "ja").data[0].x[0] == "シード → アーリー"
+    # A transition no firm reaches is left out (the recession region has no seed firms).
+    recession = load_scenario(ROOT / "scenarios" / "bundle_recession.yaml")
+    recession = recession.model_copy(update={"simulation": recession.simulation.model_copy(
+        update={"replications": 3})})
+    assert list(make_handoffs(run(recession), "en").data[0].x) == ["Middle → Later",
+                                                                  "Later → Exit"]
+
+
+def test_design_names_in_japanese() -> None:
+    from finmodel.ui.i18n import design_label
+
+    assert design_label("widen pref_guarantee: budget", "ja") == "pref_guaranteeの予算を拡大"
+    assert design_label("raise vc: annual budget", "ja") == "vcの年間予算を増額"
+    assert design_label("raise accelerator: support capacity", "ja") == "acceleratorの支援の受入枠を拡大"
+    assert design_label("add guarantee (cgc) = add first_loss (city)", "ja") == (
+        "保証枠を新設（cgc） ＝ ファーストロス枠を新設（city）")
+    assert design_label("widen pref_guarantee: rate", "en") == "widen pref_guarantee: rate"
+    assert design_label("something new", "ja") == "something new"
+
+
+@pytest.fixture(scope="module")
+def designer_answer():  # type: ignore[no-untyped-def]
+    """The bundle page's stored designer answer for the policy-shock region's seed gap."""
+    import json
+
+    from finmodel.bundle.designer import GapTarget, design_gap_closure
+    from finmodel.ui.pages.bundle import design_records
+    from finmodel.vocabulary import Stage
+
+    path = ROOT / "scenarios" / "bundle_policy_shock.yaml"
+    text_ = path.read_text(encoding="utf-8")
+    scenario = parse_text(text_, path.name)
+    designs = design_gap_closure(scenario, GapTarget(0.3, Stage.seed), replications=4,
+                                 validation_replications=8)
+    answer = {"key": scenario_key(scenario), "share": 0.3, "stage": "seed",
+              "unit": scenario.unit, "confidence": 0.9, "rows": design_records(designs)}
+    return text_, json.loads(json.dumps(answer))  # as the browser's store gives it back
+
+
+def test_designer_table_shows_validation_figures_in_both_languages(designer_answer) -> None:  # type: ignore[no-untyped-def]
+    from finmodel.ui.pages.bundle import DESIGN_COLUMNS, design_rows, designs_view
+
+    _, answer = designer_answer
+    first = answer["rows"][0]
+    for lang in ("en", "ja"):
+        rows, columns = design_rows(answer, lang)
+        assert [c["id"] for c in columns] == [cid for cid, _ in DESIGN_COLUMNS]
+        headers = {c["id"]: c["name"] for c in columns}
+        assert headers["lower"] == text("col_lower", lang).format(confidence="90%")
+        assert "90%" in headers["holds"] and "{" not in "".join(headers.values())
+        assert len(rows) == len(answer["rows"])
+        row = rows[0]
+        assert row["validation"] == (f"{first['gap_closed']:.1%} ± {first['gap_closed_se']:.1%}")
+        assert row["tuning"] == f"{first['gap_closed_tuning']:.1%}"
+        assert row["lower"] == f"{first['gap_closed_lower']:.1%}"
+        expected = "holds_yes" if first["holds"] else (
+            "holds_no" if first["feasible"] else "holds_out_of_reach")
+        assert row["holds"] == text(expected, lang)
+        assert "→" in row["setting"]
+        assert ("億円" in rows[-1]["public_expected_cost"] or "百万円" in rows[-1]["public_expected_cost"]) \
+            if lang == "ja" else "¥" in rows[-1]["public_expected_cost"]
+    # The first design that holds is selected; with none holding, none is.
+    key = answer["key"]
+    _, _, selected, disabled, note = designs_view(answer, key, "en")
+    holding = [k for k, r in enumerate(answer["rows"]) if r["holds"]]
+    assert selected == holding[:1] and not disabled
+    none_hold = {**answer, "rows": [{**r, "holds": False} for r in answer["rows"]]}
+    _, _, selected, _, note = designs_view(none_hold, key, "ja")
+    assert selected == [] and text("design_none_holds", "ja") in note
+    # Designs for another scenario are not shown; nor are designs for a gap that is not there.
+    assert designs_view(answer, "another", "en")[0] == []
+    assert text("design_stale", "en") in designs_view(answer, "another", "en")[4]
+    no_gap = {**answer, "rows": [{**r, "baseline_gap": 0.0} for r in answer["rows"]]}
+    assert designs_view(no_gap, key, "ja")[4] == text("design_no_gap", "ja")
+
+
+def test_applying_a_design_changes_its_lever_and_validates(designer_answer) -> None:  # type: ignore[no-untyped-def]
+    from finmodel.bundle.designer import GapTarget, design_scenario
+    from finmodel.ui.pages.bundle import applied_message
+    from finmodel.ui.state import apply_design, designed_name
+    from finmodel.vocabulary import Stage
+
+    text_, answer = designer_answer
+    name = "bundle_policy_shock.yaml"
+    before = parse_text(text_, name)
+    # Every design the designer offers applies to a valid scenario that differs from the
+    # original exactly as design_scenario says (the row round-trips through JSON).
+    for row in answer["rows"]:
+        applied = parse_text(apply_design(text_, name, 0.3, "seed", row), name)
+        expected = design_scenario(before, GapTarget(0.3, Stage.seed), pd.Series(row))
+        assert scenario_key(applied) == scenario_key(expected), row["design"]
+    # The designed lever is changed to the row's value, and nothing else.
+    row = next(r for r in answer["rows"] if r["design"].startswith("raise vc: annual budget"))
+    applied = parse_text(apply_design(text_, name, 0.3, "seed", row), name)
+    budgets = {p.id: p.annual_budget for p in applied.providers}
+    assert budgets["vc"] == pytest.approx(row["value"]) and row["value"] > 300
+    assert {k: v for k, v in budgets.items() if k != "vc"} == {
+        p.id: p.annual_budget for p in before.providers if p.id != "vc"}
+    assert applied.facilities == before.facilities and applied.shocks == before.shocks
+    widened = parse_text(apply_design(text_, name, 0.3, "seed", {
+        "design": "widen pref_guarantee: budget", "value": 2500.0}), name)
+    assert next(f for f in widened.facilities if f.id == "pref_guarantee").budget == 2500.0
+    added = parse_text(apply_design(text_, name, 0.3, "seed", {
+        "design": "add guarantee (cgc)", "value": 400.0}), name)
+    new = added.facilities[-1]
+    assert (new.kind.value, new.provider, new.budget, [s.value for s in new.stages]) == (
+        "guarantee", "cgc", 400.0, ["seed"])
+    with pytest.raises(ValueError, match="not a change this scenario offers"):
+        apply_design(text_, name, 0.3, "seed", {"design": "widen nowhere: budget", "value": 1.0})
+    assert designed_name(name) == "bundle_policy_shock_designed.yaml"
+    assert designed_name(designed_name(name)) == "bundle_policy_shock_designed.yaml"
+    # The confirmation names the design, its setting and its validation figures.
+    for lang in ("en", "ja"):
+        message = applied_message(row, "JPY_million", lang, 0.9)
+        assert f"{row['gap_closed']:.1%}" in message and "→" in message
+        assert ("vcの年間予算を増額" if lang == "ja" else "raise vc: annual budget") in message
+
+
+def test_bundle_headlines_and_assumptions_read_in_both_languages(all_results) -> None:  # type: ignore[no-untyped-def]
+    from finmodel.ui.export import assumptions, bundle_headlines, headlines
+
+    results = all_results["bundle_policy_shock.yaml"]
+    b = results.bundle_summary.iloc[0]
+    en = dict(bundle_headlines(results, "en"))
+    assert en["Total funding gap"] == (f"{amount(b['total_gap'], 'JPY_million', 'en')} "
+                                       f"({b['gap_share']:.1%} of potential demand)")
+    assert en[text("direct_gap", "en")] == amount(b["direct_gap"], "JPY_million", "en")
+    assert en[text("lost_pipeline", "en")] == amount(b["lost_pipeline"], "JPY_million", "en")
+    ja = dict(bundle_headlines(results, "ja"))
+    assert ja["資金ギャップ総額"] == (f"{amount(b['total_gap'], 'JPY_million', 'ja')}"
+                                 f"（潜在資金需要の{b['gap_share']:.1%}）")
+    assert ja[text("legend_gap_band", "ja")].count("億円") == 2
+    assert list(ja)[:4] == [text(k, "ja") for k in ("total_gap", "legend_gap_band", "direct_gap",
+                                                  "lost_pipeline")]
+    assert bundle_headlines(results, "ja") == headlines(results, "ja")  # a bundle-only scenario
+    cycle = dict(assumptions(results, "ja"))[text("economy", "ja")]
+    assert cycle == "資産相関 0.1、持続性 0.4"
+    recession = load_scenario(ROOT / "scenarios" / "bundle_recession.yaml")
+    recession = recession.model_copy(update={"simulation": recession.simulation.model_copy(
+        update={"replications": 2})})
+    fixed = dict(assumptions(run(recession), "en"))[text("economy", "en")]
+    assert fixed.startswith("correlation 0.12; fixed path of Z_t: 0.5, 0, -1.5, -2")

@@ -117,7 +117,11 @@ def levers(scenario: Scenario, target: GapTarget, scale: float = 4.0) -> list[Le
                 terms: dict[str, float] = terms) -> Scenario:
             if x <= 0:
                 return scenario  # a line with no budget is no line
-            facility = Facility(id=f"new_{kind.value}", kind=kind, provider=funder, budget=x,
+            taken = {f.id for f in scenario.facilities}
+            name, n = f"new_{kind.value}", 2
+            while name in taken:  # a design applied twice adds a second line
+                name, n = f"new_{kind.value}_{n}", n + 1
+            facility = Facility(id=name, kind=kind, provider=funder, budget=x,
                                 stages=stages, issues=issues, **terms)  # type: ignore[arg-type]
             return scenario.model_copy(update={"facilities": [*scenario.facilities, facility]})
 
@@ -186,7 +190,7 @@ def closed_share(base: np.ndarray, designed: np.ndarray) -> tuple[float, float]:
     paired replications: the same replications with and without the design)."""
     mean_base = float(base.mean())
     if mean_base <= 0:
-        return 1.0, 0.0
+        return float("nan"), float("nan")  # no gap to close
     share = 1.0 - float(designed.mean()) / mean_base
     if base.shape[0] < 2:
         return share, float("nan")
@@ -228,13 +232,17 @@ def _validate(lever: Lever, target: GapTarget, tuned: float, validation: _Trials
             return x, share, se, True
         if x >= high:
             break
-    return tuned, *closed_share(validation.base, validation.gaps(tuned)), False
+    share, se = closed_share(validation.base, validation.gaps(tuned))
+    return tuned, share, se, False
 
 
 def _row(lever: Lever, target: GapTarget, tuning: _Trials, validation: _Trials, tuned: float,
          feasible: bool, z: float, confidence: float, base_cost: float) -> dict[str, object]:
-    setting, share, se, holds = _validate(lever, target, tuned, validation, z) if feasible \
-        else (tuned, *closed_share(validation.base, validation.gaps(tuned)), False)
+    # A lever that falls short on the tuning set is still checked at its limit: the fresh
+    # replications may show that it holds there.
+    setting, share, se, holds = (_validate(lever, target, tuned, validation, z)
+                                 if validation.base.mean() > 0
+                                 else (tuned, float("nan"), float("nan"), False))
     _, ledgers, candidate = validation.seen[setting]
     m = money(candidate, ledgers)
     public_money = float(m.public_money.sum())

@@ -80,8 +80,18 @@ def gap_year_table(ledgers: list[Ledgers]) -> pd.DataFrame:
     factor = np.stack([lg.factor for lg in ledgers])
     defaults = np.stack([lg.defaults for lg in ledgers])
     at_risk = np.stack([lg.at_risk for lg in ledgers])
-    rate = np.divide(defaults, at_risk, out=np.zeros_like(defaults), where=at_risk > 0)
-    columns |= _bands("factor", factor) | _bands("default_rate", rate)
+    columns |= _bands("factor", factor)
+    # The default rate: pooled over replications; its bands over the replications in which
+    # some firm was at risk; NaN in a year no firm was at risk (not a 0% default rate).
+    exposed = at_risk.sum(axis=0)
+    pooled = np.divide(defaults.sum(axis=0), exposed, out=np.full(exposed.shape, np.nan),
+                       where=exposed > 0)
+    rate = np.where(at_risk > 0, defaults / np.where(at_risk > 0, at_risk, 1.0), np.nan)
+    columns["default_rate"] = pooled
+    for q in BANDS:
+        columns[f"default_rate_p{q}"] = np.array(
+            [np.percentile(col[~np.isnan(col)], q) if (~np.isnan(col)).any() else np.nan
+             for col in rate.T])
     return pd.DataFrame({"year": np.arange(1, demand.shape[1] + 1), **columns})
 
 

@@ -158,6 +158,8 @@ def check_bundle(scenario: Scenario) -> Iterator[Finding]:
         yield ("economy", "path"), (
             f"path has {len(economy.path)} value(s) but the simulation runs "
             f"{scenario.simulation.years} years: give one Z_t per year")
+    for index, name in _duplicates([f.id for f in scenario.facilities]):
+        yield ("facilities", index, "id"), f"duplicate facility id {name!r}"
     provider_ids = {p.id for p in scenario.providers}
     for index, provider in enumerate(scenario.providers):
         path = ("providers", index)

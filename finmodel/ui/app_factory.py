@@ -47,6 +47,9 @@ def create_app(cache_dir: str | Path | None = None, default: str = DEFAULT,
                external_stylesheets=[])
     app.layout = html.Div([
         dcc.Store(id="scenario", storage_type="session", data=services.default_store()),
+        # The bundle page's designer answer: here, not in the page, so a change of language
+        # (which rebuilds the page) keeps it; it is shown only for the scenario it was for.
+        dcc.Store(id="bdl-design-store", storage_type="memory"),
         html.Div(dbc.Row([
             dbc.Col(html.H4(id="app-title", className="mb-0"), md=8),
             dbc.Col(dcc.RadioItems(id="lang", options=[{"label": "日本語", "value": "ja"},

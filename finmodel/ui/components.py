@@ -24,11 +24,15 @@ def graph(component_id: str, height: int = 460) -> dcc.Graph:
 
 
 def table(component_id: str, editable: bool = False, **kwargs: Any) -> dash_table.DataTable:
+    """A data table in the app's style; ``style_cell`` and ``style_header`` add to it."""
+    style_cell = {"fontFamily": FONT, "fontSize": 13, "padding": "4px",
+                  **kwargs.pop("style_cell", {})}
+    style_header = {"fontWeight": "bold", "backgroundColor": "#eef2f6",
+                    **kwargs.pop("style_header", {})}
     return dash_table.DataTable(
-        id=component_id, editable=editable, page_size=12,
-        style_table={"overflowX": "auto"},
-        style_cell={"fontFamily": FONT, "fontSize": 13, "padding": "4px"},
-        style_header={"fontWeight": "bold", "backgroundColor": "#eef2f6"}, **kwargs)
+        id=component_id, editable=editable, page_size=kwargs.pop("page_size", 12),
+        style_table={"overflowX": "auto"}, style_cell=style_cell, style_header=style_header,
+        **kwargs)
 
 
 def card(*children: Any) -> html.Div:

@@ -89,6 +89,17 @@ def assumptions(results: RunResults, lang: str) -> list[tuple[str, str]]:
     if s.simulation is not None:
         rows.append((text("years", lang), str(s.simulation.years)))
         rows.append((text("replications", lang), str(s.simulation.replications)))
+        if s.economy is not None:
+            economy = s.economy
+            if economy.path is None:
+                cycle = text("economy_terms", lang).format(rho=economy.correlation,
+                                                           persistence=economy.persistence)
+            else:  # a fixed path: the persistence plays no part
+                path = ", ".join(f"{z:g}" for z in economy.path[:s.simulation.years])
+                cycle = (text("economy_rho", lang).format(rho=economy.correlation)
+                         + ("、" if lang == "ja" else "; ")
+                         + text("economy_path", lang).format(path=path))
+            rows.append((text("economy", lang), cycle))
         rows.append((text("providers", lang), ", ".join(p.id for p in s.providers if p.lends)))
         rows.append((text("facilities", lang), ", ".join(f.id for f in s.facilities) or "-"))
     if s.portfolio is not None:
@@ -145,20 +156,36 @@ def headlines(results: RunResults, lang: str) -> list[tuple[str, str]]:
         rows.append((f"{vid}: {text('mobilisation_ratio', lang)}",
                      "-" if ratio != ratio else f"{ratio:.2f}"))
     if results.bundle is not None:
-        b = results.bundle_summary.iloc[0]
-        rows += [(text("potential_demand", lang), amount(b["potential_demand"], unit, lang)),
-                 (text("total_gap", lang),
-                  f"{amount(b['total_gap'], unit, lang)} ({percent(b['gap_share'])})"),
-                 (text("direct_gap", lang), amount(b["direct_gap"], unit, lang)),
-                 (text("lost_pipeline", lang), amount(b["lost_pipeline"], unit, lang)),
-                 (text("public_expected_cost", lang), amount(b["public_expected_cost"], unit, lang)),
-                 (text("private_mobilised", lang), amount(b["private_mobilised"], unit, lang)),
-                 (text("mobilisation_ratio", lang), f"{b['mobilisation_ratio']:.2f}")]
+        rows += bundle_headlines(results, lang)
     if results.portfolios is not None:
         for p in results.portfolios.summary.itertuples():
             rows.append((f"{text(p.portfolio, lang)}: {text('core_impact', lang)}",
                          f"{p.core_impact:.2f} ({amount(p.total_cost, unit, lang)})"))
     return rows
+
+
+def bundle_headlines(results: RunResults, lang: str) -> list[tuple[str, str]]:
+    """The bundle's headline numbers: the total gap (the headline) with its share of the
+    potential demand and its P10-P90, its two parts (direct gap, lost pipeline), the
+    potential demand, and the money."""
+    unit = results.scenario.unit
+    b = results.bundle_summary.iloc[0]
+    share = b["gap_share"]
+    total = amount(b["total_gap"], unit, lang)
+    if share == share:
+        total += "（" if lang == "ja" else " ("
+        total += text("share_of_potential", lang).format(share=f"{share:.1%}")
+        total += "）" if lang == "ja" else ")"
+    ratio = b["mobilisation_ratio"]
+    return [(text("total_gap", lang), total),
+            (text("legend_gap_band", lang),
+             f"{amount(b['total_gap_p10'], unit, lang)} – {amount(b['total_gap_p90'], unit, lang)}"),
+            (text("direct_gap", lang), amount(b["direct_gap"], unit, lang)),
+            (text("lost_pipeline", lang), amount(b["lost_pipeline"], unit, lang)),
+            (text("potential_demand", lang), amount(b["potential_demand"], unit, lang)),
+            (text("public_expected_cost", lang), amount(b["public_expected_cost"], unit, lang)),
+            (text("private_mobilised", lang), amount(b["private_mobilised"], unit, lang)),
+            (text("mobilisation_ratio", lang), "-" if ratio != ratio else f"{ratio:.2f}")]
 
 
 #: Title-page table layout, in pixels of an A4 page (see :data:`A4`).

@@ -268,49 +268,134 @@ def make_gap_heatmap(results: RunResults, lang: str) -> go.Figure:
     return styled(fig, title, lang)
 
 
+def has_credit_cycle(results: RunResults) -> bool:
+    """Whether the results have a regional credit cycle to draw (a scenario ``economy``)."""
+    return (results.bundle is not None and results.scenario.economy is not None
+            and "factor" in results.bundle.gap_years)
+
+
+GAP_COLORS = {"total_gap": "#b2182b", "direct_gap": "#ef8a62", "demand": "#4d4d4d",
+              "factor_bad": "#b2182b", "factor_good": "#2166ac", "default_rate": "#111111"}
+
+
 def make_gap_years(results: RunResults, lang: str) -> go.Figure:
     """The region's total funding gap per year with its P10-P90 band, the direct gap, demand
-    and potential demand."""
+    and potential demand; with a credit cycle (``economy``), a panel below with the
+    regional factor Z_t (mean, P10-P90) and the default rate by year.
+
+    The cycle gets its own panel on the shared year axis rather than a secondary axis of
+    the gap panel: the gap is money, Z_t is in standard deviations and the default rate a
+    share, and three scales on one plot would be read against the wrong axis. In the panel
+    Z_t is bars (left axis) and the default rate a line (right axis), so each mark has one
+    axis.
+    """
     title = text("fig_gap_years", lang)
     if results.bundle is None:
         return empty_figure(title, text("no_bundle", lang), lang)
     years = results.bundle.gap_years
-    fig = go.Figure([
-        go.Scatter(x=years["year"], y=years["total_gap_p90"], line={"width": 0},
+    x = years["year"]
+    cycle = has_credit_cycle(results)
+    unit = unit_label(results.scenario.unit, lang)
+    if cycle:
+        fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.66, 0.34],
+                            vertical_spacing=0.13, specs=[[{}], [{"secondary_y": True}]],
+                            subplot_titles=("", text("credit_cycle", lang)))
+        title = text("fig_gap_years_cycle", lang)
+    else:
+        fig = make_subplots(rows=1, cols=1)
+    money = f"{text('year', lang)} %{{x}}: %{{y:,.1f}} {unit}<extra>%{{fullData.name}}</extra>"
+    band = (f"{text('year', lang)} %{{x}}: P10 %{{customdata[0]:,.1f}} – P90 "
+            f"%{{customdata[1]:,.1f}} {unit}<extra>{text('legend_gap_band', lang)}</extra>")
+    gap = [
+        go.Scatter(x=x, y=years["total_gap_p90"], mode="lines", line={"width": 0},
                    showlegend=False, hoverinfo="skip"),
-        go.Scatter(x=years["year"], y=years["total_gap_p10"], fill="tonexty", line={"width": 0},
-                   fillcolor="rgba(178,24,43,0.2)", name="P10-P90"),
-        go.Scatter(x=years["year"], y=years["total_gap"], line={"color": "#b2182b", "width": 3},
-                   name=text("total_gap", lang)),
-        go.Scatter(x=years["year"], y=years["direct_gap"], line={"color": "#ef8a62", "width": 2},
-                   name=text("direct_gap", lang)),
-        go.Scatter(x=years["year"], y=years["potential_demand"],
-                   line={"color": "#4d4d4d", "dash": "dash"}, name=text("potential_demand", lang)),
-        go.Scatter(x=years["year"], y=years["demand"], line={"color": "#4d4d4d", "dash": "dot"},
-                   name=text("demand", lang)),
-    ])
-    fig.update_xaxes(title=text("year", lang), dtick=1)
-    fig.update_yaxes(title=unit_label(results.scenario.unit, lang))
-    return styled(fig, title, lang)
+        go.Scatter(x=x, y=years["total_gap_p10"], mode="lines", fill="tonexty", line={"width": 0},
+                   fillcolor="rgba(178,24,43,0.2)", name=text("legend_gap_band", lang),
+                   legendrank=2,
+                   customdata=np.stack([years["total_gap_p10"], years["total_gap_p90"]], axis=1),
+                   hovertemplate=band),
+        go.Scatter(x=x, y=years["total_gap"], line={"color": GAP_COLORS["total_gap"], "width": 3},
+                   name=text("legend_total_gap", lang), legendrank=1, hovertemplate=money),
+        go.Scatter(x=x, y=years["direct_gap"], line={"color": GAP_COLORS["direct_gap"], "width": 2},
+                   name=text("legend_direct_gap", lang), legendrank=3, hovertemplate=money),
+        go.Scatter(x=x, y=years["potential_demand"],
+                   line={"color": GAP_COLORS["demand"], "dash": "dash"},
+                   name=text("legend_potential", lang), legendrank=4, hovertemplate=money),
+        go.Scatter(x=x, y=years["demand"], line={"color": GAP_COLORS["demand"], "dash": "dot"},
+                   name=text("legend_demand", lang), legendrank=5, hovertemplate=money),
+    ]
+    for trace in gap:
+        fig.add_trace(trace, row=1, col=1)
+    fig.update_yaxes(title=unit, row=1, col=1, rangemode="tozero")
+    if cycle:
+        factor = years["factor"].to_numpy()
+        fig.add_trace(go.Bar(
+            x=x, y=factor, name=text("factor", lang), legendrank=6,
+            marker={"color": [GAP_COLORS["factor_bad"] if z < 0 else GAP_COLORS["factor_good"]
+                              for z in factor], "opacity": 0.55},
+            error_y={"type": "data", "symmetric": False, "color": "#555555", "thickness": 1,
+                     "array": years["factor_p90"].to_numpy() - factor,
+                     "arrayminus": factor - years["factor_p10"].to_numpy()},
+            customdata=np.stack([years["factor_p10"], years["factor_p90"]], axis=1),
+            hovertemplate=f"{text('year', lang)} %{{x}}: Z_t %{{y:.2f}} (P10 %{{customdata[0]:.2f}}"
+                          " – P90 %{customdata[1]:.2f})<extra></extra>"),
+            row=2, col=1, secondary_y=False)
+        fig.add_trace(go.Scatter(
+            x=x, y=years["default_rate"], mode="lines+markers", legendrank=7,
+            line={"color": GAP_COLORS["default_rate"], "width": 2}, marker={"size": 5},
+            name=text("default_rate", lang),
+            customdata=np.stack([years["default_rate_p10"], years["default_rate_p90"]], axis=1),
+            hovertemplate=f"{text('year', lang)} %{{x}}: %{{y:.1%}} (P10 %{{customdata[0]:.1%}}"
+                          " – P90 %{customdata[1]:.1%})<extra></extra>"),
+            row=2, col=1, secondary_y=True)
+        fig.update_yaxes(title={"text": text("factor_axis", lang), "font": {"size": 11}},
+                         zeroline=True, zerolinecolor="#888888", row=2, col=1, secondary_y=False)
+        fig.update_yaxes(title={"text": text("default_rate_axis", lang), "font": {"size": 11}},
+                         tickformat=".0%", rangemode="tozero", showgrid=False, row=2, col=1,
+                         secondary_y=True)
+        fig.update_xaxes(title=text("year", lang), dtick=1, row=2, col=1)
+        fig.update_xaxes(dtick=1, row=1, col=1)
+        fig.update_annotations(font_size=12, x=0, xanchor="left")
+    else:
+        fig.update_xaxes(title=text("year", lang), dtick=1)
+    styled(fig, f"{title}<br><sup>{text('gap_definition', lang)}</sup>", lang)
+    # Two columns of legend entries: seven long entries in one row each would squeeze the plot.
+    fig.update_layout(legend={"entrywidth": 0.5, "entrywidthmode": "fraction", "y": -0.16,
+                              "font": {"size": 12}, "traceorder": "normal"})
+    return fig
 
 
 def make_handoffs(results: RunResults, lang: str) -> go.Figure:
-    """Graduates per stage transition and the share funded at the next stage."""
+    """At each stage transition: the firms that graduated (with the share funded at the
+    next stage) and, beside them, the firms (or exits) lost at that break: those that would
+    have graduated had every round been funded (``graduates_lost``). Transitions no firm
+    reaches are left out."""
     title = text("fig_handoffs", lang)
     if results.bundle is None:
         return empty_figure(title, text("no_bundle", lang), lang)
     h = results.handoffs
+    lost_column = h["graduates_lost"] if "graduates_lost" in h else pd.Series(0.0, index=h.index)
+    # A transition no firm reaches, in the run or had every round been funded, says nothing.
+    h = h[(h["graduates"].abs() + lost_column.abs()) > 1e-9]
     labels = [f"{word(a, lang)} → {word(b, lang)}" for a, b in zip(h["from_stage"], h["to_stage"],
                                                                      strict=True)]
-    share = [("-" if np.isnan(v) else f"{v:.0%}") for v in h["share_funded"]]
+    share = [("" if np.isnan(v) else f"{v:.0%}") for v in h["share_funded"]]
+    colors = [STAGE_COLORS.get(s, "#777") for s in h["to_stage"]]
+    lost = lost_column.loc[h.index].to_numpy()
     fig = go.Figure([
-        go.Bar(x=labels, y=h["graduates"], name=text("graduates", lang),
-               marker_color=[STAGE_COLORS.get(s, "#777") for s in h["to_stage"]],
+        go.Bar(x=labels, y=h["graduates"], name=text("graduates", lang), marker_color=colors,
                text=share, textposition="outside",
-               hovertemplate="%{x}: %{y:.1f}<br>" + text("share_funded", lang) + " %{text}"),
+               hovertemplate="%{x}: %{y:.1f}<br>" + text("share_funded", lang)
+               + " %{text}<extra>" + text("graduates", lang) + "</extra>"),
+        go.Bar(x=labels, y=lost, name=text("graduates_lost", lang),
+               marker={"color": "#ffffff", "line": {"color": colors, "width": 1.5},
+                       "pattern": {"shape": "/", "fgcolor": colors, "solidity": 0.35}},
+               text=[f"{v:.1f}" for v in lost], textposition="outside",
+               hovertemplate="%{x}: %{y:.1f}<extra>" + text("graduates_lost", lang) + "</extra>"),
     ])
-    fig.update_yaxes(title=text("graduates", lang))
-    return styled(fig, title + f" ({text('share_funded', lang)})", lang)
+    fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.08)
+    fig.update_yaxes(title=text("firms_total", lang), rangemode="tozero")
+    return styled(fig, f"{title}<br><sup>{text('share_funded_note', lang)}</sup>", lang)
 
 
 def make_sankey(results: RunResults, lang: str) -> go.Figure:

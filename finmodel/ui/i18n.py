@@ -51,8 +51,47 @@ TEXT: dict[str, tuple[str, str]] = {
     "facilities": ("Facilities", "ファシリティ"),
     "tranches": ("Tranches", "トランシェ"),
     "arrivals": ("Pipeline arrivals (firms a year)", "パイプラインの新規企業数（年）"),
-    "designer": ("Gap-closing designer: share of the gap to close, stage",
-                 "ギャップ解消の設計：解消する割合と成長段階"),
+    "designer": ("Gap-closing designer: share of the total gap to close, stage",
+                 "ギャップ解消の設計：解消する資金ギャップ総額の割合と成長段階"),
+    "all_stages": ("All stages", "全成長段階"),
+    "design_note": ("Each change is tuned on {tuning} replications and checked on {validation} "
+                    "fresh ones. It holds when the lower {confidence} bound of the share it "
+                    "closes on the fresh replications meets the target; designs that hold come "
+                    "first, cheapest first.",
+                    "各案は{tuning}回の試行で調整し、別の{validation}回の試行で検証します。"
+                    "検証で解消した割合の下側{confidence}信頼限界が目標以上なら「達成」です。"
+                    "達成する案を先に、公的コストの低い順に並べています。"),
+    "col_design": ("Design", "設計案"),
+    "col_setting": ("Setting (now → designed)", "設定（現状 → 設計）"),
+    "col_tuning": ("Share closed, tuning", "解消した割合（調整用の試行）"),
+    "col_validation": ("Share closed, validation ± SE", "解消した割合（検証用の試行）± 標準誤差"),
+    "col_lower": ("Lower bound ({confidence})", "下側信頼限界（{confidence}）"),
+    "col_holds": ("Holds at {confidence}", "目標達成（信頼度{confidence}）"),
+    "col_added_cost": ("Added public cost", "公的コストの増加分"),
+    "holds_yes": ("✓ holds", "✓ 達成"),
+    "holds_no": ("✕ misses", "✕ 未達"),
+    "holds_out_of_reach": ("✕ out of reach", "✕ 上限でも未達"),
+    "apply_design": ("Apply the selected design", "選んだ設計案を適用"),
+    "design_no_gap": ("There is no gap to close here: no firm asks for money at this stage "
+                      "in the simulation.", "ここには解消すべき資金ギャップがありません（この成長段階で"
+                      "資金を求める企業がシミュレーションにいません）。"),
+    "design_none_holds": ("No design holds at this confidence: the closest are listed; choose "
+                          "one to apply it anyway, or lower the share.",
+                          "この信頼度で目標を満たす案はありません。近い案を並べています。"
+                          "それでも適用する場合は選んでください。または割合を下げてください。"),
+    "design_choose": ("Choose a design in the table first.", "先に表から設計案を選んでください。"),
+    "design_stale": ("These designs were worked out for another scenario; run the designer "
+                     "again.", "この設計案は別のシナリオに対するものです。設計をもう一度実行して"
+                     "ください。"),
+    "design_applied": ("Applied: {design}, {setting}. On the validation replications it closes "
+                       "{share} (± {se}) of the gap: {holds}. The scenario now includes it on "
+                       "every page (download it from the Scenario page); the simulation above "
+                       "is re-run.",
+                       "適用しました：{design}、{setting}。検証用の試行で資金ギャップの{share}"
+                       "（± {se}）を解消します。判定：{holds}。変更後のシナリオはすべてのページで"
+                       "使われます（シナリオのページからダウンロードできます）。上のシミュレーショ"
+                       "ンを再実行します。"),
+    "holds_at": ("{holds} at {confidence}", "{holds}（信頼度{confidence}）"),
     "compare_pick": ("Scenarios to compare", "比較するシナリオ"),
     "batch_folder": ("Or a batch results folder", "またはバッチ結果のフォルダ"),
     "chart": ("Chart", "図表"),
@@ -96,9 +135,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "cf_residual": ("Residual", "残余配分"),
     "private_mobilised": ("Private money mobilised", "動員された民間資金"),
     "gap": ("Funding gap", "資金ギャップ"),
-    "total_gap": ("Total funding gap", "資金ギャップ（総額）"),
-    "direct_gap": ("Direct gap (asked, not funded)", "直接ギャップ（申込があり未充足）"),
-    "lost_pipeline": ("Lost pipeline (never asked)", "失われたパイプライン（申込に至らず）"),
+    "total_gap": ("Total funding gap", "資金ギャップ総額"),
+    "share_of_potential": ("{share} of potential demand", "潜在資金需要の{share}"),
+    "direct_gap": ("Direct gap (asked, not funded)", "直接ギャップ（申込あり・未充足）"),
+    "lost_pipeline": ("Lost pipeline (never asked: lost earlier for want of money)",
+                      "失われたパイプライン（前の段階で資金不足により脱落し申込なし）"),
     "potential_demand": ("Potential demand", "潜在資金需要"),
     "demand": ("Demand", "資金需要"),
     "supplied": ("Supplied", "供給額"),
@@ -115,6 +156,25 @@ TEXT: dict[str, tuple[str, str]] = {
     "pool_loss": ("Pool loss", "プール損失"),
     "share_funded": ("Share funded at the next stage", "次段階で資金を得た割合"),
     "graduates": ("Graduates", "卒業企業数"),
+    "graduates_lost": ("Lost at this break (firms, or exits)",
+                       "この段階で失われた企業（またはエグジット）"),
+    "firms_total": ("Firms (all years)", "企業数（全期間）"),
+    "share_funded_note": ("% over a bar: share of the graduates funded at the next stage",
+                          "棒の上の％：卒業企業のうち次の段階で資金を得た割合"),
+    "legend_gap_band": ("Total gap, P10-P90", "資金ギャップ総額のP10〜P90"),
+    "legend_total_gap": ("Total gap (mean)", "資金ギャップ総額（平均）"),
+    "legend_direct_gap": ("Direct gap (asked, not funded)", "直接ギャップ（申込あり・未充足）"),
+    "legend_potential": ("Potential demand (every round funded)",
+                         "潜在資金需要（全ラウンドに資金）"),
+    "legend_demand": ("Demand (asked)", "資金需要（申込額）"),
+    "gap_definition": ("Total gap = potential demand − supplied = direct gap + lost pipeline",
+                       "資金ギャップ総額＝潜在資金需要－供給額＝直接ギャップ＋失われたパイプライン"),
+    "factor": ("Regional factor Z_t, P10-P90", "地域の景気要因 Z_t（P10〜P90）"),
+    "factor_axis": ("Z_t (s.d.)", "Z_t（σ）"),
+    "default_rate": ("Default rate (firms failing)", "デフォルト率（破綻企業の割合）"),
+    "default_rate_axis": ("Default rate", "デフォルト率"),
+    "credit_cycle": ("Credit cycle (Z_t below 0: a bad year)",
+                     "信用サイクル（Z_t が0未満は景気の悪い年）"),
     "max_expected_loss": ("Expected-loss limit", "期待損失の上限"),
     "attainment": ("Attainment against plan", "計画達成率"),
     "target": ("Target", "目標"),
@@ -135,7 +195,10 @@ TEXT: dict[str, tuple[str, str]] = {
                 "トランシェ別のIRR：P10〜P90の幅、中央値と平均"),
     "fig_gap_heatmap": ("Funding gap by stage and issue", "成長段階×課題別の資金ギャップ"),
     "fig_gap_years": ("Funding gap over the years (P10-P90)", "資金ギャップの推移（P10〜P90）"),
-    "fig_handoffs": ("Handoff chain: where firms fall out", "引き継ぎの連鎖：企業が脱落する段階"),
+    "fig_gap_years_cycle": ("Funding gap and the credit cycle over the years",
+                            "資金ギャップと信用サイクルの推移"),
+    "fig_handoffs": ("Handoff chain: graduates and firms lost at each break",
+                     "引き継ぎの連鎖：各段階の卒業企業と失われた企業"),
     "fig_sankey": ("Money from providers through facilities to stages and issues",
                    "提供者からファシリティを経て成長段階・課題へ流れる資金"),
     "fig_coverage": ("Coverage: providers per stage and issue", "カバレッジ：成長段階×課題ごとの提供者数"),
@@ -161,6 +224,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "exposure": ("Pool exposure", "プール残高"),
     "years": ("Simulated years", "シミュレーション年数"),
     "replications": ("Replications", "試行回数"),
+    "economy": ("Credit cycle", "信用サイクル"),
+    "economy_terms": ("correlation {rho:g}, persistence {persistence:g}",
+                      "資産相関 {rho:g}、持続性 {persistence:g}"),
+    "economy_rho": ("correlation {rho:g}", "資産相関 {rho:g}"),
+    "economy_path": ("fixed path of Z_t: {path}", "Z_t の固定経路：{path}"),
     "budget": ("Budget", "予算"),
     "candidates": ("Candidate firms", "候補企業数"),
 }
@@ -198,6 +266,34 @@ def word(name: str, lang: str) -> str:
     if pair is None:
         return name.replace("_", " ")
     return pair[1] if lang == "ja" else pair[0]
+
+
+#: The designer's levers in Japanese: what grows, and how it is said.
+PARAMETERS_JA = {"budget": "予算を拡大", "annual budget": "年間予算を増額",
+                 "rate": "保証率を引き上げ", "cap": "保証上限を引き上げ",
+                 "share": "負担割合を引き上げ", "support capacity": "支援の受入枠を拡大"}
+NEW_LINES_JA = {"guarantee": "保証枠", "first_loss": "ファーストロス枠",
+                "concessional": "譲許的融資枠"}
+
+
+def design_label(design: str, lang: str) -> str:
+    """A designer's design name (``widen X: budget``, ``add guarantee (cgc)``, ``raise X:
+    annual budget``, alternatives joined by `` = ``) in ``lang``; unknown forms as they are."""
+    import re
+
+    if lang != "ja":
+        return design
+    parts = []
+    for part in design.split(" = "):
+        widen = re.fullmatch(r"(widen|raise) (\S+): (.+)", part)
+        add = re.fullmatch(r"add (\w+) \((\S+)\)", part)
+        if widen and widen.group(3) in PARAMETERS_JA:
+            parts.append(f"{widen.group(2)}の{PARAMETERS_JA[widen.group(3)]}")
+        elif add and add.group(1) in NEW_LINES_JA:
+            parts.append(f"{NEW_LINES_JA[add.group(1)]}を新設（{add.group(2)}）")
+        else:
+            parts.append(part)
+    return " ＝ ".join(parts)
 
 
 def amount(value: float, unit: str, lang: str) -> str:

@@ -137,6 +137,42 @@ def apply_edits(text: str, name: str, tables: dict[str, list[dict[str, Any]]]) -
     return edited
 
 
+# -- the gap-closing designer ----------------------------------------------------------------
+def apply_design(text: str, name: str, share: float, stage: str | None, row: dict[str, Any],
+                 scale: float = 4.0) -> str:
+    """The scenario text with one of the designer's designs applied, validated.
+
+    ``share`` and ``stage`` are the designer's target and ``row`` a row of its table (at
+    least ``design`` and ``value``); ``scale`` must be the one the designer ran with.
+    The design's lever is found again in the scenario
+    (:func:`finmodel.bundle.designer.design_scenario`) and set to the row's value.
+
+    Raises:
+        ValueError: the design is not one of this scenario's levers.
+        ScenarioError: the designed scenario is invalid (nothing is changed then).
+    """
+    import pandas as pd
+
+    from finmodel.bundle.designer import GapTarget, design_scenario
+    from finmodel.vocabulary import Stage
+
+    scenario = parse_text(text, name)
+    target = GapTarget(float(share), Stage(stage) if stage else None)
+    try:
+        designed = design_scenario(scenario, target, pd.Series(row), scale)
+    except StopIteration:
+        raise ValueError(f"{row.get('design')!r} is not a change this scenario offers") from None
+    out = to_yaml(designed)
+    parse_text(out, name)
+    return out
+
+
+def designed_name(name: str) -> str:
+    """The file name of a scenario with a design applied (``x.yaml`` -> ``x_designed.yaml``)."""
+    stem = name.removesuffix(".yaml")
+    return f"{stem.removesuffix('_designed')}_designed.yaml"
+
+
 # -- the capital-stack what-if ----------------------------------------------------------------
 def stack_controls(scenario: Scenario, vehicle: str) -> dict[str, float | None]:
     """Current slider values of a vehicle: first-loss size, guarantee rate and cap, coupon.
