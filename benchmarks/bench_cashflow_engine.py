@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from benchmarks._common import best_time
+from benchmarks._common import BENCH_GUARANTEES, BENCH_TRANCHES, best_time
 from finmodel.engine.periods import BLOCK_PATHS, _block_rng, simulate_pool_cashflows
 from finmodel.scenario.model import Scenario, Vehicle
 from finmodel.stack.vehicle import PoolModel, evaluate
@@ -74,12 +74,7 @@ def scenario(segments: int, per_segment: int, paths: int) -> Scenario:
             for i in range(segments)]
     vehicle = {"id": "v", "horizon_years": YEARS, "payment_frequency": 1, "correlation": 0.15,
                "recovery_lag_years": 1, "paths": paths, "pool": pool,
-               "tranches": [{"name": "fl", "provider": "pub", "kind": "first_loss", "size": 0.1},
-                            {"name": "mz", "provider": "bank", "kind": "mezzanine", "size": 0.15,
-                             "coupon": 0.03},
-                            {"name": "sr", "provider": "bank", "kind": "senior", "size": 0.75,
-                             "coupon": 0.015, "hurdle_return": 0.01}],
-               "guarantees": [{"provider": "pub", "covers": "sr", "rate": 0.8, "cap": 0.1}]}
+               "tranches": BENCH_TRANCHES, "guarantees": BENCH_GUARANTEES}
     return Scenario.model_validate({
         "name": "bench", "seed": SEED,
         "providers": [{"id": "pub", "type": "municipality"}, {"id": "bank", "type": "regional_bank"}],

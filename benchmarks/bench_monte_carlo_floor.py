@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks._common import best_time
+from benchmarks._common import BENCH_GUARANTEES, BENCH_TRANCHES, best_time
 from finmodel.engine.monte_carlo import _conditional_pd, monte_carlo_loss_distribution
 from finmodel.engine.pool import Pool
 from finmodel.run import run
@@ -52,12 +52,7 @@ def scenario(two_level: bool) -> Scenario:
                 for i in range(SEGMENTS)]
     vehicle = {"id": "v", "horizon_years": 5, "correlation": 0.15, "engine": "monte_carlo",
                "paths": PATHS, "pool": segments,
-               "tranches": [{"name": "fl", "provider": "pub", "kind": "first_loss", "size": 0.1},
-                            {"name": "mz", "provider": "bank", "kind": "mezzanine", "size": 0.15,
-                             "coupon": 0.03},
-                            {"name": "sr", "provider": "bank", "kind": "senior", "size": 0.75,
-                             "coupon": 0.015, "hurdle_return": 0.01}],
-               "guarantees": [{"provider": "pub", "covers": "sr", "rate": 0.8, "cap": 0.1}]}
+               "tranches": BENCH_TRANCHES, "guarantees": BENCH_GUARANTEES}
     if two_level:
         vehicle.update(factor_model="two_level", issue_correlation=0.3)
     return Scenario.model_validate({
