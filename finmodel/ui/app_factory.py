@@ -31,14 +31,54 @@ PAGES = (("scenario", "page_scenario", scenario), ("stack", "page_stack", stack)
          ("compare", "page_compare", compare), ("export", "page_export", export))
 
 
+def load_before_forking(scenarios: dict[str, Path]) -> None:
+    """Import, in this process, everything a background job will need.
+
+    Background callbacks run in processes forked from the server, which has threads. A
+    module imported for the first time in the child while another thread of the parent
+    held its import lock at the fork waits for that lock forever (seen in the browser
+    tests: a plotly template's trace classes, imported lazily by the first figure). So
+    before any fork, a small run of a stack and of a bundle scenario draws every figure
+    once, which imports what the jobs import (engines, bundle, designer, plotly's lazily
+    loaded classes, colour scales and data-frame adapters).
+    """
+    import scipy.optimize  # noqa: F401  (the designers' root finders, the portfolio MILP)
+    import scipy.stats  # noqa: F401  (the designer's confidence bound)
+
+    import finmodel.bundle.designer  # noqa: F401
+    import finmodel.impact.results  # noqa: F401
+    from finmodel.run import run
+    from finmodel.ui import figures
+    from finmodel.ui.state import parse_text
+
+    figures.empty_figure("", "", "en")
+    import plotly.graph_objects as go
+
+    go.Figure(layout={axis: {"title": {"text": "", "font": {"size": 10}}}
+                      for axis in ("xaxis", "yaxis", "xaxis2", "yaxis2")})
+    for name in ("dormant_deposit_fund.yaml", "bundle_seed_accelerator.yaml"):
+        if name not in scenarios:
+            continue
+        scenario = parse_text(scenarios[name].read_text(encoding="utf-8"), name)
+        small = scenario.model_copy(update={
+            "vehicles": [v.model_copy(update={"paths": 500}) for v in scenario.vehicles],
+            "simulation": scenario.simulation.model_copy(update={"replications": 2})
+            if scenario.simulation is not None else None})
+        results = run(small)
+        for figure in figures.available_figures(results):
+            figures.FIGURES[figure](results, "ja")
+
+
 def create_app(cache_dir: str | Path | None = None, default: str = DEFAULT,
                scenarios: dict[str, Path] | None = None) -> Dash:
     """A new app with its own results cache (in ``cache_dir``, default a new temp folder)."""
     import diskcache
 
+    found = scenarios if scenarios is not None else shipped_scenarios()
+    load_before_forking(found)
+
     folder = Path(cache_dir) if cache_dir else Path(tempfile.mkdtemp(prefix="finmodel-app-"))
     cache = diskcache.Cache(str(folder))
-    found = scenarios if scenarios is not None else shipped_scenarios()
     services = Services(ResultsCache(cache), Renderer(), found,
                         default if default in found else next(iter(found)))
     app = Dash(__name__, title="finmodel", assets_folder=str(ASSETS),
