@@ -297,3 +297,21 @@ def test_readme_impact_example_is_valid() -> None:
     scenario = parse_scenario("name: readme\nseed: 1\nproviders: [{id: x, type: municipality}]\n"
                               + pipeline + block, "README.md")
     assert scenario.portfolio is not None and scenario.logic_model is not None
+
+
+def test_the_milp_prints_nothing_to_standard_output(capfd: pytest.CaptureFixture[str]) -> None:
+    """HiGHS's debug lines from C++ never reach the terminal (or CSV piped from the CLI)."""
+    from finmodel.impact.builders import native_stdout_silenced
+
+    with native_stdout_silenced():
+        import ctypes
+
+        ctypes.CDLL(None).printf(b"native line\n")
+    print("python line")
+    out = capfd.readouterr().out
+    assert "native line" not in out and "python line" in out
+    from finmodel import load_scenario
+    from finmodel.impact.results import build_portfolios
+
+    build_portfolios(load_scenario(ROOT / "scenarios" / "core_issue_vs_firm_by_firm.yaml"))
+    assert "Highs" not in capfd.readouterr().out

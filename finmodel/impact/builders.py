@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,11 +110,12 @@ def core_issue(candidates: Candidates, brief: PortfolioSpec, support: SupportVal
         rows.append(np.concatenate([np.where(index == k, money, 0.0), np.zeros(m)]))
         upper.append(brief.max_share_per_issue * brief.budget)
     matrix = sparse.csr_array(np.vstack(rows))
-    result = optimize.milp(
-        objective, integrality=np.ones(n + m),
-        bounds=optimize.Bounds(0, 1),
-        constraints=optimize.LinearConstraint(matrix, -np.inf, np.array(upper)),
-        options={"time_limit": time_limit or brief.time_limit, "disp": False})
+    with native_stdout_silenced():
+        result = optimize.milp(
+            objective, integrality=np.ones(n + m),
+            bounds=optimize.Bounds(0, 1),
+            constraints=optimize.LinearConstraint(matrix, -np.inf, np.array(upper)),
+            options={"time_limit": time_limit or brief.time_limit, "disp": False})
     if result.x is None:
         return Selection("core_issue", np.zeros(n, dtype=bool), np.zeros(m, dtype=bool), 0.0,
                          budget, f"no solution: {result.message}", float("nan"))
@@ -120,6 +123,39 @@ def core_issue(candidates: Candidates, brief: PortfolioSpec, support: SupportVal
     gap = float(getattr(result, "mip_gap", 0.0) or 0.0)
     status = "optimal" if result.status == 0 else f"stopped early: {result.message}"
     return Selection("core_issue", x[:n], x[n:], float(-result.fun), budget, status, gap)
+
+
+@contextmanager
+def native_stdout_silenced() -> Iterator[None]:
+    """Send what native code writes to standard output to /dev/null for the block.
+
+    HiGHS (inside ``scipy.optimize.milp``) prints debug lines such as
+    "HighsMipSolverData::transformNewIntegerFeasibleSolution" from C++ even with
+    ``disp: False``; they would land in the user's terminal and in CSV piped from the CLI.
+    The file descriptor is redirected (Python's own ``sys.stdout`` is flushed first, and C's
+    buffers before it is restored). While the block runs, other threads' output to fd 1 is
+    lost too; the solve is short and the app logs to stderr.
+    """
+    import ctypes
+    import os
+    import sys
+
+    libc = ctypes.CDLL(None)
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no standard output at all: nothing to silence
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        libc.fflush(None)
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
 
 
 def greedy_core(candidates: Candidates, brief: PortfolioSpec, budget: float,
