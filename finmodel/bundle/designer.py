@@ -225,7 +225,6 @@ def _validate(lever: Lever, target: GapTarget, tuned: float, validation: _Trials
     """
     high = max(lever.upper, lever.baseline)
     settings = [tuned] + [tuned + (high - tuned) * k / steps for k in range(1, steps + 1)]
-    share, se = closed_share(validation.base, validation.gaps(tuned))
     for x in settings:
         share, se = closed_share(validation.base, validation.gaps(x))
         if share - z * (0.0 if np.isnan(se) else se) >= target.share:
@@ -341,5 +340,7 @@ def design_scenario(scenario: Scenario, target: GapTarget, row: pd.Series,
                     scale: float = 4.0) -> Scenario:
     """The scenario with a design row applied (its first alternative, at its setting)."""
     name = str(row["design"]).split(" = ")[0]
-    lever = next(lv for lv in levers(scenario, target, scale) if lv.design == name)
+    lever = next((lv for lv in levers(scenario, target, scale) if lv.design == name), None)
+    if lever is None:
+        raise ValueError(f"{row['design']!r} is not a change this scenario offers")
     return lever.apply(float(row["value"]))

@@ -25,8 +25,13 @@ import numpy as np
 
 from finmodel.engine.pool import Pool
 from finmodel.scenario.model import Scenario, Vehicle
-from finmodel.stack.metrics import StackRun, expected_flow_irr, tranche_irr, tranche_pv
-from finmodel.stack.metrics import breakeven_pd_multiple as breakeven_pd_multiple
+from finmodel.stack.metrics import (
+    StackRun,
+    breakeven_pd_multiple,
+    expected_flow_irr,
+    tranche_irr,
+    tranche_pv,
+)
 from finmodel.stack.vehicle import PoolModel
 from finmodel.stack.waterfall import StackTerms, stack_terms
 from finmodel.vocabulary import Sector

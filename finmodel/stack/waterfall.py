@@ -246,7 +246,6 @@ class Ledger:
     retained: FloatArray  # cash carried to the next period (end of period)
     vehicle_residual: FloatArray  # retained cash left when the vehicle winds up
     final_loss: FloatArray  # (rows, tranches): principal written down and never cured
-    final_arrears: FloatArray  # (rows, tranches): coupons never paid
 
     @cached_property
     def cash(self) -> FloatArray:
@@ -481,4 +480,4 @@ def run_waterfall(collections: Collections, terms: StackTerms) -> Ledger:
             s.ledger["vehicle_residual"][:, k] = s.cash
             s.cash = np.zeros(rows)
         s.ledger["retained"][:, k] = s.cash
-    return Ledger(final_loss=s.written.copy(), final_arrears=s.arrears.copy(), **s.ledger)
+    return Ledger(final_loss=s.written.copy(), **s.ledger)

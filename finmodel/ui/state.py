@@ -18,7 +18,7 @@ import yaml
 
 from finmodel.results import RunResults
 from finmodel.scenario.errors import ScenarioError
-from finmodel.scenario.loader import parse_scenario
+from finmodel.scenario.loader import parse_scenario, scenario_yaml
 from finmodel.scenario.model import Scenario
 from finmodel.stack.design import Design, Lever, SeniorTarget
 
@@ -59,8 +59,7 @@ def load_upload(contents: str, filename: str) -> tuple[str | None, str]:
 
 def to_yaml(scenario: Scenario) -> str:
     """A scenario as YAML text (defaults left out, so it reads like the original)."""
-    data = scenario.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return scenario_yaml(scenario)
 
 
 def scenario_key(scenario: Scenario) -> str:
@@ -158,10 +157,7 @@ def apply_design(text: str, name: str, share: float, stage: str | None, row: dic
 
     scenario = parse_text(text, name)
     target = GapTarget(float(share), Stage(stage) if stage else None)
-    try:
-        designed = design_scenario(scenario, target, pd.Series(row), scale)
-    except StopIteration:
-        raise ValueError(f"{row.get('design')!r} is not a change this scenario offers") from None
+    designed = design_scenario(scenario, target, pd.Series(row), scale)
     out = to_yaml(designed)
     parse_text(out, name)
     return out
