@@ -14,7 +14,12 @@ import pytest
 from finmodel import load_scenario, run
 from finmodel.bundle import simulate_bundle, simulate_ledgers
 from finmodel.bundle.designer import GapTarget, design_gap_closure
-from finmodel.bundle.policy import expected_loss_rate, lender_offer, lender_order
+from finmodel.bundle.policy import (
+    expected_loss_rate,
+    lender_offer,
+    lender_order,
+    lender_terms,
+)
 from finmodel.bundle.simulation import ISSUES, BundleRun
 from finmodel.scenario import ScenarioError
 from finmodel.scenario.model import Facility, Provider, Scenario
@@ -165,13 +170,19 @@ def test_lender_order_and_offer_by_hand() -> None:
     assert lender_order(providers, Stage.seed, Issue.health) == [2, 0]
     bank = providers[1]
     # Within the limit: the smaller of need, ticket max and budget left.
-    assert lender_offer(1, bank, 70, 100, 0.02, [], [], []).amount == 40  # type: ignore[union-attr]
-    assert lender_offer(1, bank, 3, 100, 0.02, [], [], []) is None  # below the ticket minimum
+    within = lender_terms(1, bank, 0.02, [], [])
+    assert within.direct and (within.ticket_min, within.ticket_max) == (5, 40)
+    assert lender_offer(within, 70, 100, []).amount == 40  # type: ignore[union-attr]
+    assert lender_offer(within, 70, 25, []).amount == 25  # type: ignore[union-attr]
+    assert lender_offer(within, 3, 100, []) is None  # below the ticket minimum
     # Above the limit (0.05 x 0.6 = 0.03): a guarantee with 6 of budget left covers 6 / 0.3 = 20.
     g = Facility(id="g", kind="guarantee", provider="city", rate=0.5, cap=0.5, budget=10)
-    offer = lender_offer(1, bank, 70, 100, 0.05, [g], [0], [6.0])
+    above = lender_terms(1, bank, 0.05, [g], [0])
+    assert not above.direct and above.facilities == ((0, pytest.approx(0.3)),)
+    offer = lender_offer(above, 70, 100, [6.0])
     assert offer is not None and offer.facility == 0 and offer.amount == pytest.approx(20.0)
-    assert lender_offer(1, bank, 70, 100, 0.05, [], [], []) is None
+    assert lender_offer(above, 70, 100, [1.0]) is None  # covers 3.3 < the ticket minimum
+    assert lender_offer(lender_terms(1, bank, 0.05, [], []), 70, 100, []) is None
 
 
 def test_bad_bundle_inputs_are_refused(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from finmodel.scenario.model import Facility, Provider
 from finmodel.vocabulary import FacilityKind, Issue, Sector, Stage
@@ -75,8 +76,7 @@ def facility_use_per_unit(facility: Facility, lgd: float) -> float:
     return facility.share
 
 
-@dataclass(frozen=True)
-class Offer:
+class Offer(NamedTuple):
     """What one lender offers: amount of the deal, and the facility it needs (if any)."""
 
     provider: int
@@ -84,29 +84,66 @@ class Offer:
     facility: int | None
 
 
-def lender_offer(provider_index: int, provider: Provider, remaining: float, budget_left: float,
-                 pd: float, facilities: list[Facility], facility_candidates: list[int],
+@dataclass(frozen=True, slots=True)
+class LenderTerms:
+    """What decides one lender's offers to the firms of one stage and issue.
+
+    The expected-loss test depends only on the stage's PD, the lender's LGD and limit and
+    the facility, so it is decided once: ``direct`` when the lender takes the position as
+    it is; otherwise ``facilities`` lists the usable ones in the order tried, each with the
+    facility budget a position uses per unit of the deal.
+    """
+
+    provider: int
+    ticket_min: float
+    ticket_max: float
+    direct: bool
+    facilities: tuple[tuple[int, float], ...]
+
+
+def lender_terms(provider_index: int, provider: Provider, pd: float,
+                 facilities: list[Facility], facility_candidates: list[int]) -> LenderTerms:
+    """One lender's terms for firms with annual PD ``pd`` (facilities tried in the given order)."""
+    lgd = provider.resolved_lgd
+    limit = provider.max_expected_loss
+    direct = limit is None or expected_loss_rate(pd, lgd, None) <= limit + EPSILON
+    usable: tuple[tuple[int, float], ...] = ()
+    if not direct:
+        assert limit is not None
+        usable = tuple((f, facility_use_per_unit(facilities[f], lgd)) for f in facility_candidates
+                       if expected_loss_rate(pd, lgd, facilities[f]) <= limit + EPSILON)
+    return LenderTerms(provider_index,
+                       provider.ticket.min if provider.ticket else 0.0,
+                       provider.ticket.max if provider.ticket else float("inf"),
+                       direct, usable)
+
+
+def out_of_facilities(terms: LenderTerms, facility_budget_left: Sequence[float]) -> bool:
+    """True when a lender that needs a facility can no longer get one for a ticket: every
+    usable facility's budget left covers less than the ticket minimum. Facility budgets
+    only fall, so this lasts for the rest of the run."""
+    if terms.direct:
+        return False
+    floor = max(EPSILON, terms.ticket_min - EPSILON)
+    return all(per_unit > 0 and facility_budget_left[f] / per_unit < floor
+               for f, per_unit in terms.facilities)
+
+
+def lender_offer(terms: LenderTerms, remaining: float, budget_left: float,
                  facility_budget_left: Sequence[float]) -> Offer | None:
     """The offer of one lender for the rest of a firm's need, or None when it declines.
 
     When a facility is needed and its budget cannot cover the whole amount, the amount is
     cut to what the facility can still cover (if that is still above the ticket minimum).
     """
-    ticket_max = provider.ticket.max if provider.ticket else float("inf")
-    ticket_min = provider.ticket.min if provider.ticket else 0.0
-    amount = min(remaining, ticket_max, budget_left)
+    amount = min(remaining, terms.ticket_max, budget_left)
+    ticket_min = terms.ticket_min
     if amount <= EPSILON or amount < ticket_min - EPSILON:
         return None
-    lgd = provider.resolved_lgd
-    limit = provider.max_expected_loss
-    if limit is None or expected_loss_rate(pd, lgd, None) <= limit + EPSILON:
-        return Offer(provider_index, amount, None)
-    for f in facility_candidates:
-        facility = facilities[f]
-        if expected_loss_rate(pd, lgd, facility) > limit + EPSILON:
-            continue
-        per_unit = facility_use_per_unit(facility, lgd)
+    if terms.direct:
+        return Offer(terms.provider, amount, None)
+    for f, per_unit in terms.facilities:
         covered = amount if per_unit <= 0 else min(amount, facility_budget_left[f] / per_unit)
         if covered > EPSILON and covered >= ticket_min - EPSILON:
-            return Offer(provider_index, covered, f)
+            return Offer(terms.provider, covered, f)
     return None

@@ -1,9 +1,10 @@
 """The region's bundle simulated with simpy: firms move through stages and ask for money.
 
 One :class:`BundleRun` owns everything of one replication: its simpy environment, its
-random generator (seeded from the scenario seed and the replication number), the
-providers' yearly budgets and the facilities' programme budgets (``simpy.Container``),
-and the ledgers. Nothing is shared between runs.
+random generators (seeded from the scenario seed and the replication number), what is
+left of the providers' yearly budgets and of the facilities' programme budgets, and the
+ledgers. Nothing is shared between runs. Firms are simpy processes that wait a year at a
+time; budgets are plain numbers (a request is answered at once, nobody queues for money).
 
 A year, in the order events happen at each whole time t (year t + 1):
 budgets are reset (shocks applied), new firms arrive and ask for money, then firms
@@ -40,8 +41,10 @@ budgets are programme limits that commitments use up (they do not revolve).
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
@@ -50,11 +53,14 @@ import simpy
 
 from finmodel.bundle.policy import (
     EPSILON,
+    LenderTerms,
     Offer,
     facility_order,
     facility_use_per_unit,
     lender_offer,
     lender_order,
+    lender_terms,
+    out_of_facilities,
 )
 from finmodel.scenario.model import Facility, Provider, Scenario, StageTerms
 from finmodel.seeding import stream
@@ -70,11 +76,15 @@ from finmodel.vocabulary import (
 ISSUES: tuple[Issue, ...] = tuple(Issue)
 STAGE_INDEX: dict[Stage, int] = {stage: i for i, stage in enumerate(STAGE_ORDER)}
 ISSUE_INDEX: dict[Issue, int] = {issue: i for i, issue in enumerate(ISSUES)}
-Z90 = NormalDist().inv_cdf(0.9)
+NORMAL = NormalDist()
+Z90 = NORMAL.inv_cdf(0.9)
 STATUS = ("served", "partly_served", "rejected", "discouraged", "pending")
+SERVED, PARTLY_SERVED, REJECTED, DISCOURAGED, PENDING = range(len(STATUS))
+# what became of a firm in its yearly step
+STAYED, FAILED, GRADUATED, EXITED, LEFT = range(5)
 
 
-@dataclass
+@dataclass(slots=True)
 class Position:
     """Money one provider has in one firm."""
 
@@ -89,14 +99,14 @@ class Position:
     grant: bool = False  # money that is not repaid
 
 
-@dataclass
+@dataclass(slots=True)
 class Firm:
     """A firm in the pipeline."""
 
     number: int
     stage: Stage
     issue: Issue
-    uniforms: np.ndarray  # the firm's own random draws, used in order
+    uniforms: tuple[float, ...]  # the firm's own random draws, used in order
     pd_multiplier: float = 1.0
     positions: list[Position] = field(default_factory=list)
     used: int = 0
@@ -105,7 +115,7 @@ class Firm:
 
     def uniform(self) -> float:
         """The firm's next U(0, 1) draw."""
-        value = float(self.uniforms[self.used])
+        value = self.uniforms[self.used]
         self.used += 1
         return value
 
@@ -159,24 +169,32 @@ class Ledgers:
         self.firm_years = 0  # yearly steps taken by firms
 
 
-class Levels(Sequence[float]):
-    """What is left in each budget, read when asked (a live view, not a copy)."""
-
-    def __init__(self, containers: list[simpy.Container]) -> None:
-        self._containers = containers
-
-    def __getitem__(self, index: int) -> float:  # type: ignore[override]
-        return float(self._containers[index].level)
-
-    def __len__(self) -> int:
-        return len(self._containers)
-
-
-def draw(container: simpy.Container, amount: float) -> None:
-    """Take ``amount`` (at most the level) from a budget at once; never leaves a pending get."""
-    amount = min(amount, container.level)
+def draw(levels: list[float], index: int, amount: float) -> None:
+    """Take ``amount`` (at most what is left) from one budget."""
+    amount = min(amount, levels[index])
     if amount > 0:
-        container.get(amount)
+        levels[index] -= amount
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one replication (as ``timeit`` does).
+
+    A replication keeps thousands of small objects alive (firms, their positions, simpy
+    processes and events); each automatic collection walks all of them, so collection
+    time grows faster than the pipeline (time ~ firms^1.15 with it, ^1.04 without, on
+    ``bench_bundle``'s region). Reference counting still frees everything acyclic; the
+    few cycles a run leaves are collected after it. Only the caller that paused the
+    collector switches it back on, so nested or concurrent runs never leave it off.
+    """
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def economy_path(scenario: Scenario, replication: int, years: int) -> np.ndarray:
@@ -218,30 +236,50 @@ class BundleRun:
         economy = scenario.economy
         self.rho = economy.correlation if economy is not None else 0.0
         self._conditional: dict[tuple[float, int], float] = {}
-        self._open: dict[int, tuple[int, int, int]] = {}  # firm -> cell of its open round
+        self._open: dict[int, int] = {}  # firm -> (flat) cell of its open round
         self.env = simpy.Environment()
         self.providers: list[Provider] = list(scenario.providers)
         self.facilities: list[Facility] = list(scenario.facilities)
         self.ledgers = Ledgers(self.years, len(self.providers), len(self.facilities))
-        self.budgets = [simpy.Container(self.env, init=0, capacity=math.inf)
-                        for _ in self.providers]
-        self.facility_budgets = [simpy.Container(self.env, init=f.budget, capacity=f.budget)
-                                 for f in self.facilities]
+        self.budget_left = [0.0] * len(self.providers)  # this year's, reset by new_year
+        self.facility_left = [float(f.budget) for f in self.facilities]  # programme limits
+        self._year = 0
+        # what the hot path needs of each stage and provider, looked up once
+        self._sigma = {stage: math.log(terms.need.p90 / terms.need.median) / Z90
+                       for stage, terms in self.pipeline.stages.items()}
+        self._lgd = [p.resolved_lgd for p in self.providers]
+        self._grant = [bool(p.instruments) and p.instruments[0] is Instrument.grant
+                       for p in self.providers]
+        self._plans: dict[tuple[Stage, Issue], list[LenderTerms]] = {}
+        # Per-round tallies by flat year x stage x issue cell, kept as Python numbers while
+        # the run goes (a scalar update of a numpy array costs ~8 times as much) and handed
+        # to the ledgers when it ends, in the same order of additions.
+        cells = self.years * len(STAGE_ORDER) * len(ISSUES)
+        self._demand = [0.0] * cells
+        self._supplied = [0.0] * cells
+        self._rounds = [0] * cells
+        self._status = [[0] * cells for _ in STATUS]
+        self._at_risk = [0] * self.years
+        self._defaults = [0] * self.years
+        # the same for the money most often booked, by provider (and year or cell)
+        self._lent = [[0.0] * self.years for _ in self.providers]
+        self._interest = [[0.0] * self.years for _ in self.providers]
+        self._repaid = [[0.0] * self.years for _ in self.providers]
+        self._lent_cell = [[[0.0] * len(ISSUES) for _ in STAGE_ORDER] for _ in self.providers]
+        self._largest = [0.0] * len(self.providers)
+        self._smallest = [math.inf] * len(self.providers)
+        self._supporters: dict[tuple[Stage, Issue], list[int]] = {}
         self.multiplier = np.ones(len(self.providers))
         self.support_left = np.zeros(len(self.providers))
         self._firms = 0
-        self._lenders: dict[tuple[Stage, Issue], list[int]] = {}
-        self._facility_candidates: dict[tuple[Stage, Issue], list[int]] = {}
         self._index = {p.id: i for i, p in enumerate(self.providers)}
         self._alive: dict[int, Firm] = {}
-        self._facility_levels = Levels(self.facility_budgets)
 
     # -- random numbers --------------------------------------------------------------
     def need(self, firm: Firm, terms: StageTerms) -> float:
         """A lognormal need with the stage's median and 90th percentile (the firm's draw)."""
-        sigma = math.log(terms.need.p90 / terms.need.median) / Z90
         u = min(max(firm.uniform(), 1e-12), 1 - 1e-12)
-        return terms.need.median * math.exp(sigma * NormalDist().inv_cdf(u))
+        return terms.need.median * math.exp(self._sigma[firm.stage] * NORMAL.inv_cdf(u))
 
     def conditional_pd(self, pd: float, year: int) -> float:
         """The year's PD given the regional factor (pd itself without an economy)."""
@@ -250,21 +288,22 @@ class BundleRun:
         key = (pd, year)
         value = self._conditional.get(key)
         if value is None:
-            normal = NormalDist()
-            shifted = (normal.inv_cdf(pd) - math.sqrt(self.rho) * self.factor[year]) \
+            shifted = (NORMAL.inv_cdf(pd) - math.sqrt(self.rho) * self.factor[year]) \
                 / math.sqrt(1.0 - self.rho)
-            value = normal.cdf(shifted)
+            value = NORMAL.cdf(shifted)
             self._conditional[key] = value
         return value
 
     # -- yearly processes --------------------------------------------------------------
     @property
     def year(self) -> int:
-        """0-based index of the current year."""
-        return min(int(self.env.now + EPSILON), self.years - 1)
+        """0-based index of the current year (set when the year starts: the treasury is the
+        first process, so its yearly event comes first at every whole time)."""
+        return self._year
 
     def new_year(self, year: int, budgets: bool = True) -> None:
         """Apply the year's shocks; reset providers' budgets (if asked) and support capacity."""
+        self._year = year
         for shock in self.scenario.shocks:
             if shock.year == year + 1:
                 self.multiplier[self._index[shock.provider]] *= shock.budget_multiplier
@@ -273,11 +312,7 @@ class BundleRun:
             cycle = max(0.0, 1.0 + provider.procyclicality * self.factor[year])
             budget = provider.annual_budget * self.multiplier[i] * cycle
             if budgets:
-                container = self.budgets[i]
-                if container.level > 0:
-                    container.get(container.level)
-                if budget > 0:
-                    container.put(budget)
+                self.budget_left[i] = budget if budget > 0 else 0.0
             self.ledgers.budget[i, year] = budget
             capacity = provider.support.capacity if provider.support else 0
             self.support_left[i] = math.floor(capacity * self.multiplier[i] + EPSILON)
@@ -291,7 +326,7 @@ class BundleRun:
     def new_firms(self, year: int) -> list[Firm]:
         """The firms arriving in ``year`` (0-based), in arrival order, with their draws."""
         fixed = self.pipeline.arrival_process is ArrivalProcess.fixed
-        out = []
+        who: list[tuple[Stage, Issue]] = []
         for stage, by_issue in self.pipeline.arrivals.items():
             for issue, rate in by_issue.items():
                 if fixed:
@@ -299,10 +334,15 @@ class BundleRun:
                         rate * year + EPSILON)
                 else:
                     count = int(self.arrival_rng.poisson(rate))
-                for _ in range(count):
-                    self._firms += 1
-                    out.append(Firm(self._firms, stage, issue, self.firm_rng.random(self.draws)))
-                    self.ledgers.firms += 1
+                who.extend([(stage, issue)] * count)
+        # one block of draws per firm, in arrival order (the same numbers as one call each);
+        # tuples of floats, which the garbage collector stops tracking (fewer objects for
+        # it to walk: collection time would otherwise grow faster than the pipeline)
+        uniforms = list(map(tuple, self.firm_rng.random((len(who), self.draws)).tolist()))
+        out = [Firm(self._firms + k + 1, stage, issue, draws)
+               for k, ((stage, issue), draws) in enumerate(zip(who, uniforms, strict=True))]
+        self._firms += len(out)
+        self.ledgers.firms += len(out)
         return out
 
     def arrivals(self):  # type: ignore[no-untyped-def]
@@ -317,74 +357,106 @@ class BundleRun:
     def firm_life(self, firm: Firm):  # type: ignore[no-untyped-def]
         """A firm's whole story: ask, live through stages, fail, graduate or leave."""
         asked_after_graduating = False
+        retries = self.pipeline.retries
         while True:
-            terms = self.pipeline.stages[firm.stage]
-            need = self.need(firm, terms)
-            # A round of funding is booked in the cell of the year the firm first asks.
-            cell = (self.year, STAGE_INDEX[firm.stage], ISSUE_INDEX[firm.issue])
-            self.ledgers.demand[cell] += need
-            self.ledgers.rounds[cell] += 1
+            cell, need = self.open_round(firm, self._year)
             self._open[firm.number] = cell  # pending until it is funded or gives up
             supplied = 0.0
-            for attempt in range(self.pipeline.retries + 1):
+            for attempt in range(retries + 1):
                 supplied = need if self.counterfactual else self.ask(firm, need)
                 if supplied > EPSILON:
                     break
-                self._count("rejected", cell)
-                if attempt < self.pipeline.retries:
+                self._status[REJECTED][cell] += 1
+                if attempt < retries:
                     yield self.env.timeout(1)
             del self._open[firm.number]
-            self.ledgers.supplied[cell] += supplied
-            if supplied > EPSILON:
-                full = supplied >= need - EPSILON * max(need, 1.0)
-                self._count("served" if full else "partly_served", cell)
-            stage_index = STAGE_INDEX[firm.stage]
-            if asked_after_graduating and supplied > EPSILON:
-                self.ledgers.funded_next[stage_index - 1] += 1
+            self.close_round(cell, need, supplied)
             if supplied <= EPSILON:
-                self._count("discouraged", cell)
                 self._alive.pop(firm.number, None)
                 return
-            years_in_stage = 0
+            if asked_after_graduating:
+                self.ledgers.funded_next[STAGE_INDEX[firm.stage] - 1] += 1
+            firm.years_in_stage = 0
             while True:
                 yield self.env.timeout(1)
-                year = self.year
-                years_in_stage += 1
-                self.ledgers.firm_years += 1
-                pd_factor, graduation_factor = self.support(firm, year)
-                pd = self.conditional_pd(min(terms.annual_pd * firm.pd_multiplier * pd_factor, 1.0),
-                                         year)
-                self.ledgers.at_risk[year] += 1
-                if firm.uniform() < pd:
-                    self.ledgers.defaults[year] += 1
-                    self.settle_default(firm)
+                fate = self.year_step(firm, self._year)
+                if fate == STAYED:
+                    continue
+                if fate != GRADUATED:
                     self._alive.pop(firm.number, None)
                     return
-                self.collect_interest(firm)
-                if firm.uniform() < min(terms.graduation * graduation_factor, 1.0):
-                    self.settle_repayment(firm)
-                    self.ledgers.graduates[stage_index] += 1
-                    if firm.stage is Stage.later or stage_index + 1 >= len(STAGE_ORDER):
-                        self._alive.pop(firm.number, None)
-                        return
-                    firm.stage = STAGE_ORDER[stage_index + 1]
-                    firm.pd_multiplier = 1.0
-                    asked_after_graduating = True
-                    break
-                if years_in_stage >= terms.max_years:
-                    self.settle_repayment(firm)
-                    self._alive.pop(firm.number, None)
-                    return
+                asked_after_graduating = True
+                break
+
+    def open_round(self, firm: Firm, year: int) -> tuple[int, float]:
+        """A round of funding at the firm's stage: its need, booked in the (flat) cell of the
+        year the firm first asks."""
+        need = self.need(firm, self.pipeline.stages[firm.stage])
+        cell = (year * len(STAGE_ORDER) + STAGE_INDEX[firm.stage]) * len(ISSUES) \
+            + ISSUE_INDEX[firm.issue]
+        self._demand[cell] += need
+        self._rounds[cell] += 1
+        return cell, need
+
+    def close_round(self, cell: int, need: float, supplied: float) -> None:
+        """What the round finally got: served, partly served or (nothing) discouraged."""
+        self._supplied[cell] += supplied
+        if supplied <= EPSILON:
+            self._status[DISCOURAGED][cell] += 1
+        elif supplied >= need - EPSILON * max(need, 1.0):
+            self._status[SERVED][cell] += 1
+        else:
+            self._status[PARTLY_SERVED][cell] += 1
+
+    def year_step(self, firm: Firm, year: int) -> int:
+        """A funded firm's year: it fails (its positions settle their losses), or pays
+        interest and graduates (repaid; moves to the next stage or exits), or stays, or
+        leaves after ``max_years`` (repaid). Returns what became of it."""
+        terms = self.pipeline.stages[firm.stage]
+        firm.years_in_stage += 1
+        self.ledgers.firm_years += 1
+        pd_factor, graduation_factor = self.support(firm, year) \
+            if self.supporters(firm.stage, firm.issue) else (1.0, 1.0)
+        pd = min(terms.annual_pd * firm.pd_multiplier * pd_factor, 1.0)
+        if self.rho > 0.0:
+            pd = self.conditional_pd(pd, year)
+        self._at_risk[year] += 1
+        if firm.uniform() < pd:
+            self._defaults[year] += 1
+            self.settle_default(firm)
+            return FAILED
+        self.collect_interest(firm, year)
+        if firm.uniform() < min(terms.graduation * graduation_factor, 1.0):
+            self.settle_repayment(firm)
+            stage_index = STAGE_INDEX[firm.stage]
+            self.ledgers.graduates[stage_index] += 1
+            if firm.stage is Stage.later or stage_index + 1 >= len(STAGE_ORDER):
+                return EXITED
+            firm.stage = STAGE_ORDER[stage_index + 1]
+            firm.pd_multiplier = 1.0
+            return GRADUATED
+        if firm.years_in_stage >= terms.max_years:
+            self.settle_repayment(firm)
+            return LEFT
+        return STAYED
+
+    def supporters(self, stage: Stage, issue: Issue) -> list[int]:
+        """Providers whose non-financial support covers the stage and issue."""
+        key = (stage, issue)
+        found = self._supporters.get(key)
+        if found is None:
+            found = self._supporters[key] = [
+                i for i, p in enumerate(self.providers)
+                if p.support is not None and stage in p.support.stages
+                and (p.support.issues is None or issue in p.support.issues)]
+        return found
 
     def support(self, firm: Firm, year: int) -> tuple[float, float]:
         """Non-financial support for this year, while a provider has capacity left."""
         pd_factor = graduation_factor = 1.0
-        for i, provider in enumerate(self.providers):
-            support = provider.support
-            if support is None or firm.stage not in support.stages:
-                continue
-            if support.issues is not None and firm.issue not in support.issues:
-                continue
+        for i in self.supporters(firm.stage, firm.issue):
+            support = self.providers[i].support
+            assert support is not None
             if self.support_left[i] < 1:
                 continue
             self.support_left[i] -= 1
@@ -401,32 +473,37 @@ class BundleRun:
         Money is booked as it is lent; the caller books the round's demand and outcome.
         """
         key = (firm.stage, firm.issue)
-        if key not in self._lenders:
-            self._lenders[key] = lender_order(self.providers, firm.stage, firm.issue)
-            self._facility_candidates[key] = facility_order(self.facilities, firm.stage,
-                                                            firm.issue)
-        pd = self.pipeline.stages[firm.stage].annual_pd
+        plan = self._plans.get(key)
+        if plan is None:
+            pd = self.pipeline.stages[firm.stage].annual_pd
+            candidates = facility_order(self.facilities, firm.stage, firm.issue)
+            plan = self._plans[key] = [
+                lender_terms(i, self.providers[i], pd, self.facilities, candidates)
+                for i in lender_order(self.providers, firm.stage, firm.issue)]
         remaining = need
-        year = self.year
-        for i in self._lenders[key]:
+        year = self._year
+        budget_left = self.budget_left
+        dropped = False
+        for terms in plan:
             if remaining <= EPSILON:
                 break
-            budget_left = self.budgets[i].level
-            if budget_left <= EPSILON:
-                continue  # spent for this year
-            offer = lender_offer(i, self.providers[i], remaining, budget_left, pd,
-                                 self.facilities, self._facility_candidates[key],
-                                 self._facility_levels)
+            left = budget_left[terms.provider]
+            if left <= EPSILON or left < terms.ticket_min - EPSILON:
+                continue  # spent for this year (what is left is below a ticket)
+            offer = lender_offer(terms, remaining, left, self.facility_left)
             if offer is None:
+                dropped = dropped or out_of_facilities(terms, self.facility_left)
                 continue
             self.take(firm, offer, year)
             remaining -= offer.amount
+        if dropped:  # lenders whose facilities have run out are not asked again
+            self._plans[key] = [t for t in plan if not out_of_facilities(t, self.facility_left)]
         return need - remaining
 
     def take(self, firm: Firm, offer: Offer, year: int) -> None:
         """Book a lender's position (and its facility) in the firm."""
         provider = self.providers[offer.provider]
-        lgd = provider.resolved_lgd
+        lgd = self._lgd[offer.provider]
         facility = self.facilities[offer.facility] if offer.facility is not None else None
         own = offer.amount
         if offer.facility is not None and facility is not None \
@@ -435,48 +512,45 @@ class BundleRun:
             line = offer.amount * facility.share
             own = offer.amount - line
             funder = self._index[facility.provider]
-            draw(self.facility_budgets[offer.facility], line)
+            draw(self.facility_left, offer.facility, line)
             self.ledgers.committed[offer.facility, year] += line
             self.ledgers.committed_cell[(offer.facility, STAGE_INDEX[firm.stage],
                                          ISSUE_INDEX[firm.issue])] += line
-            self.ledgers.lent[funder, year] += line
+            self._lent[funder][year] += line
             self.ledgers.facility_lent[funder, year] += line
-            self.ledgers.lent_cell[(funder, STAGE_INDEX[firm.stage],
-                                    ISSUE_INDEX[firm.issue])] += line
+            self._lent_cell[funder][STAGE_INDEX[firm.stage]][ISSUE_INDEX[firm.issue]] += line
             firm.positions.append(Position(funder, line, facility.rate, lgd, offer.facility,
                                            concessional=True, reference_rate=provider.rate))
             firm.pd_multiplier = min(firm.pd_multiplier, facility.pd_multiplier)
-        grant = bool(provider.instruments) and provider.instruments[0] is Instrument.grant
-        position = Position(offer.provider, own, 0.0 if grant else provider.rate, lgd, grant=grant)
+        p = offer.provider
+        grant = self._grant[p]
+        position = Position(p, own, 0.0 if grant else provider.rate, lgd, None, 0.0, False, 0.0,
+                            grant)
         if grant:
-            self.ledgers.granted[offer.provider, year] += own
+            self.ledgers.granted[p, year] += own
         if offer.facility is not None and facility is not None \
                 and facility.kind is not FacilityKind.concessional:
             use = own * facility_use_per_unit(facility, lgd)
-            draw(self.facility_budgets[offer.facility], use)
+            draw(self.facility_left, offer.facility, use)
             self.ledgers.committed[offer.facility, year] += use
             self.ledgers.committed_cell[(offer.facility, STAGE_INDEX[firm.stage],
                                          ISSUE_INDEX[firm.issue])] += use
             position.facility = offer.facility
             position.facility_amount = use
-        draw(self.budgets[offer.provider], own)
-        self.ledgers.lent[offer.provider, year] += own
+        draw(self.budget_left, p, own)
+        self._lent[p][year] += own
         firm.positions.append(position)
-        cell = (STAGE_INDEX[firm.stage], ISSUE_INDEX[firm.issue])
-        self.ledgers.lent_cell[(offer.provider, *cell)] += own
-        self.ledgers.largest_position[offer.provider] = max(
-            self.ledgers.largest_position[offer.provider], offer.amount)
-        self.ledgers.smallest_position[offer.provider] = min(
-            self.ledgers.smallest_position[offer.provider], offer.amount)
-
-    def _count(self, status: str, cell: tuple[int, int, int]) -> None:
-        self.ledgers.status[(STATUS.index(status), *cell)] += 1
+        self._lent_cell[p][STAGE_INDEX[firm.stage]][ISSUE_INDEX[firm.issue]] += own
+        if offer.amount > self._largest[p]:
+            self._largest[p] = offer.amount
+        if offer.amount < self._smallest[p]:
+            self._smallest[p] = offer.amount
 
     # -- money flowing back ------------------------------------------------------------
-    def collect_interest(self, firm: Firm) -> None:
-        year = self.year
+    def collect_interest(self, firm: Firm, year: int) -> None:
+        interest = self._interest
         for position in firm.positions:
-            self.ledgers.interest[position.provider, year] += position.rate * position.amount
+            interest[position.provider][year] += position.rate * position.amount
             if position.concessional:
                 forgone = max(position.reference_rate - position.rate, 0.0) * position.amount
                 self.ledgers.subsidy[position.provider, year] += forgone
@@ -485,18 +559,18 @@ class BundleRun:
                 if facility.kind is FacilityKind.guarantee and facility.fee > 0:
                     fee = facility.fee * position.amount
                     self.ledgers.fees[position.facility, year] += fee
-                    self.ledgers.interest[position.provider, year] -= fee
+                    interest[position.provider][year] -= fee
 
     def settle_repayment(self, firm: Firm) -> None:
-        year = self.year
+        year = self._year
         for position in firm.positions:
             if not position.grant:
-                self.ledgers.repaid[position.provider, year] += position.amount
+                self._repaid[position.provider][year] += position.amount
         firm.positions = []
 
     def settle_default(self, firm: Firm) -> None:
         """Each position loses its LGD; guarantees and first-loss shares pay their part."""
-        year = self.year
+        year = self._year
         for position in firm.positions:
             if position.grant:
                 continue  # given, not lent: nothing more to lose
@@ -513,7 +587,7 @@ class BundleRun:
                 self.ledgers.paid[position.facility, year] += cover
                 self.ledgers.covered[position.provider, year] += cover
             self.ledgers.losses[position.provider, year] += loss - cover
-            self.ledgers.repaid[position.provider, year] += position.amount - loss
+            self._repaid[position.provider][year] += position.amount - loss
         firm.positions = []
 
     # -- the counterfactual, without simpy --------------------------------------------------
@@ -525,64 +599,63 @@ class BundleRun:
         fires their yearly timeouts). Same firms, same draws, same support queue as
         ``BundleRun(..., counterfactual=True).run()`` (a test checks they are identical).
         """
-        ledgers = self.ledgers
         cohorts: list[list[Firm]] = []
-        stages = self.pipeline.stages
-        for year in range(self.years):
-            self.new_year(year, budgets=False)
-            arrived = self.new_firms(year)
-            for firm in arrived:
-                self._fund_in_full(firm, year)
-            for cohort in reversed(cohorts):
-                for firm in cohort:
-                    if firm.alive:
-                        self._step_in_full(firm, year, stages[firm.stage])
-            cohorts.append(arrived)
-        return ledgers
+        with collector_paused():
+            for year in range(self.years):
+                self.new_year(year, budgets=False)
+                arrived = self.new_firms(year)
+                for firm in arrived:
+                    self._fund_in_full(firm, year)
+                for cohort in reversed(cohorts):
+                    for firm in cohort:
+                        if firm.alive:
+                            self._step_in_full(firm, year)
+                cohorts.append(arrived)
+        return self._close_books()
 
     def _fund_in_full(self, firm: Firm, year: int) -> None:
-        need = self.need(firm, self.pipeline.stages[firm.stage])
-        cell = (year, STAGE_INDEX[firm.stage], ISSUE_INDEX[firm.issue])
-        self.ledgers.demand[cell] += need
-        self.ledgers.rounds[cell] += 1
-        self.ledgers.supplied[cell] += need
-        self._count("served", cell)
+        cell, need = self.open_round(firm, year)
+        self.close_round(cell, need, need)
         firm.years_in_stage = 0
 
-    def _step_in_full(self, firm: Firm, year: int, terms: StageTerms) -> None:
-        firm.years_in_stage += 1
-        self.ledgers.firm_years += 1
-        pd_factor, graduation_factor = self.support(firm, year)
-        pd = self.conditional_pd(min(terms.annual_pd * firm.pd_multiplier * pd_factor, 1.0), year)
-        self.ledgers.at_risk[year] += 1
-        if firm.uniform() < pd:
-            self.ledgers.defaults[year] += 1
-            firm.alive = False
-            return
-        stage_index = STAGE_INDEX[firm.stage]
-        if firm.uniform() < min(terms.graduation * graduation_factor, 1.0):
-            self.ledgers.graduates[stage_index] += 1
-            if firm.stage is Stage.later or stage_index + 1 >= len(STAGE_ORDER):
-                firm.alive = False
-                return
-            firm.stage = STAGE_ORDER[stage_index + 1]
+    def _step_in_full(self, firm: Firm, year: int) -> None:
+        fate = self.year_step(firm, year)
+        if fate == GRADUATED:
             self._fund_in_full(firm, year)
-            self.ledgers.funded_next[stage_index] += 1
-            return
-        if firm.years_in_stage >= terms.max_years:
+            self.ledgers.funded_next[STAGE_INDEX[firm.stage] - 1] += 1
+        elif fate != STAYED:
             firm.alive = False
+
+    def _close_books(self) -> Ledgers:
+        """Hand the run's tallies to its ledgers (as arrays) and return them."""
+        ledgers = self.ledgers
+        shape = ledgers.demand.shape
+        ledgers.demand = np.array(self._demand, dtype=float).reshape(shape)
+        ledgers.supplied = np.array(self._supplied, dtype=float).reshape(shape)
+        ledgers.rounds = np.array(self._rounds, dtype=float).reshape(shape)
+        ledgers.status = np.array(self._status, dtype=float).reshape(ledgers.status.shape)
+        ledgers.at_risk = np.array(self._at_risk, dtype=float)
+        ledgers.defaults = np.array(self._defaults, dtype=float)
+        ledgers.lent = np.array(self._lent, dtype=float).reshape(ledgers.lent.shape)
+        ledgers.interest = np.array(self._interest, dtype=float).reshape(ledgers.interest.shape)
+        ledgers.repaid = np.array(self._repaid, dtype=float).reshape(ledgers.repaid.shape)
+        ledgers.lent_cell = np.array(self._lent_cell, dtype=float).reshape(ledgers.lent_cell.shape)
+        ledgers.largest_position = np.array(self._largest, dtype=float)
+        ledgers.smallest_position = np.array(self._smallest, dtype=float)
+        return ledgers
 
     # -- the run -------------------------------------------------------------------------
     def run(self) -> Ledgers:
         """Simulate every year and return the ledgers."""
         self.env.process(self.treasury())
         self.env.process(self.arrivals())
-        self.env.run(until=self.years)
+        with collector_paused():
+            self.env.run(until=self.years)
         for cell in self._open.values():  # rounds still waiting at the horizon
-            self._count("pending", cell)
+            self._status[PENDING][cell] += 1
         for firm in self._alive.values():
             for position in firm.positions:
                 if not position.grant:
                     self.ledgers.outstanding[position.provider] += position.amount
-        return self.ledgers
+        return self._close_books()
 
