@@ -9,12 +9,23 @@ OUT ?= out
 
 PORT ?= 8050
 
-.PHONY: setup run cli test lint bench clean
+.PHONY: setup run cli test lint bench clean lock
 
-$(BIN)/finmodel: pyproject.toml
+# Refresh constraints.txt (the pinned versions every install uses) from the newest
+# versions that satisfy pyproject.toml, in a scratch venv; review the diff, run the tests.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet '.[test,dev,bench]'
+	(echo "# Pinned versions for make setup / make lint / CI (pip -c). Refresh: make lock"; \
+	 .lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^finmodel') > constraints.txt
+	rm -rf .lock-venv
+
+$(BIN)/finmodel: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
 setup: $(BIN)/finmodel
@@ -29,12 +40,12 @@ test: setup
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/python -m pip install --quiet ruff==0.17.6 mypy==2.4.1 pandas-stubs==3.1.0.261029 types-PyYAML==6.0.12.20261113
+	$(BIN)/python -m pip install --quiet -c constraints.txt ruff mypy pandas-stubs types-PyYAML
 	$(BIN)/ruff check finmodel tests benchmarks
 	$(BIN)/mypy finmodel
 
 bench: setup
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
 	$(BIN)/python -m benchmarks.bench_exact_vs_financepy
 	$(BIN)/python -m benchmarks.bench_monte_carlo_floor
 	$(BIN)/python -m benchmarks.bench_cashflow_engine

@@ -1,12 +1,15 @@
 """The ``finmodel`` command: validate, run and design scenarios from the shell.
 
 Exit codes: 0 success; 2 bad input (a scenario that does not validate, a bad option),
-with nothing written; 1 an unexpected failure.
+with nothing written; 3 a design target that no setting meets (``design``,
+``close-gap``); 1 an unexpected failure; 141 output cut short because the reader closed
+the pipe (``| head``), quietly, as any Unix tool stopped by SIGPIPE.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +19,8 @@ from finmodel import __version__
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_TARGET_NOT_MET = 3
+EXIT_PIPE_CLOSED = 128 + 13  # the shell's code for a process ended by SIGPIPE
 
 DESCRIPTION = """\
 finmodel models blended-finance capital stacks for regional impact finance:
@@ -39,7 +44,8 @@ examples:
   finmodel export scenarios/bundle_policy_shock.yaml --out paper.pdf --lang ja
   finmodel schema > scenario.schema.json
 
-exit codes: 0 ok, 2 invalid scenario or option (nothing written), 1 other failure
+exit codes: 0 ok, 2 invalid scenario or option (nothing written), 3 design target
+not met, 1 other failure, 141 output cut short by a closed pipe
 """
 
 
@@ -149,15 +155,26 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["png", "svg", "pdf"], default="png",
                         help="chart format (default png)")
 
+    app = sub.add_parser("app", help="start the web app (on 127.0.0.1 unless told otherwise)",
+                         description="Start the web app for regional bank planners with the "
+                         "shipped scenarios. Binds to 127.0.0.1 unless --host says otherwise.")
+    app.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    app.add_argument("--port", type=int, default=8050, help="port (default 8050)")
+    app.add_argument("--scenario", default="dormant_deposit_fund.yaml",
+                     help="shipped scenario to open first")
+    app.add_argument("--debug", action="store_true", help="Dash debug mode (development)")
+
     schema = sub.add_parser("schema", help="print the JSON schema of the scenario format")
     schema.add_argument("--out", metavar="FILE", help="write it to FILE instead")
     return parser
 
 
-def _load(path: str):  # type: ignore[no-untyped-def]
+def _load(path: str):
+    """A scenario file, or a shipped scenario by name (``finmodel run dormant_deposit_fund``)."""
     from finmodel.scenario import load_scenario
+    from finmodel.shipped import find_scenario
 
-    return load_scenario(path)
+    return load_scenario(find_scenario(path))
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -178,7 +195,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _print_summary(results) -> None:  # type: ignore[no-untyped-def]
+def _print_summary(results) -> None:
     import pandas as pd
 
     unit = results.scenario.unit
@@ -231,21 +248,22 @@ def _print_summary(results) -> None:  # type: ignore[no-untyped-def]
             if len(holes):
                 print("logic-model holes no firm or support covers: "
                       + ", ".join(holes["node"]))
-            final = p.kpis.sort_values("year").groupby(["portfolio", "kpi"]).tail(1)
-            print("\nKPIs in the last year:")
-            print(final[["portfolio", "kpi", "unit", "target", "value", "attainment", "trend"]]
-                  .to_string(index=False))
+            if len(p.kpis):  # a scenario may track no KPIs
+                final = p.kpis.sort_values("year").groupby(["portfolio", "kpi"]).tail(1)
+                print("\nKPIs in the last year:")
+                print(final[["portfolio", "kpi", "unit", "target", "value", "attainment",
+                             "trend"]].to_string(index=False))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from finmodel.run import run
-    from finmodel.vocabulary import Engine
+    from finmodel.scenario.changes import with_changes
 
     scenario = _load(args.file)
-    if args.engine:
-        engine = Engine(args.engine)
-        scenario = scenario.model_copy(update={"vehicles": [
-            v.model_copy(update={"engine": engine}) for v in scenario.vehicles]})
+    if args.engine:  # validated like the file: a vehicle that cannot use it is refused
+        scenario = with_changes(scenario, {f"vehicles.{v.id}.engine": args.engine
+                                           for v in scenario.vehicles},
+                                f"{args.file} (--engine {args.engine})")
     results = run(scenario)
     _print_summary(results)
     if args.out:
@@ -284,7 +302,7 @@ def _cmd_design(args: argparse.Namespace) -> int:
     print("  first-dollar-loss stress (PD multiple at which each tranche starts to lose):")
     for row in first_loss_stress(scenario, vehicle):
         print(f"    {row.tranche:<20} attach {row.attach:7.2%}  x{row.breakeven_pd_multiple:.3f}")
-    return EXIT_OK if answer.feasible else EXIT_FAILED
+    return EXIT_OK if answer.feasible else EXIT_TARGET_NOT_MET
 
 
 def _cmd_close_gap(args: argparse.Namespace) -> int:
@@ -331,7 +349,7 @@ def _cmd_close_gap(args: argparse.Namespace) -> int:
     if args.write_best:
         if not len(holding):
             print("no design holds: nothing written", file=sys.stderr)
-            return EXIT_FAILED
+            return EXIT_TARGET_NOT_MET
         from finmodel.bundle.designer import design_scenario
         from finmodel.io import write_text_atomic
         from finmodel.scenario.loader import parse_scenario, scenario_yaml
@@ -348,7 +366,7 @@ def _cmd_close_gap(args: argparse.Namespace) -> int:
         parse_scenario(text, args.write_best)  # it must validate before it is written
         write_text_atomic(text, Path(args.write_best))
         print(f"wrote {args.write_best}")
-    return EXIT_OK if len(holding) else EXIT_FAILED
+    return EXIT_OK if len(holding) else EXIT_TARGET_NOT_MET
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
@@ -447,6 +465,13 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_app(args: argparse.Namespace) -> int:
+    from finmodel.ui.app_factory import create_app
+
+    create_app(default=args.scenario).run(host=args.host, port=args.port, debug=args.debug)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``finmodel`` console script."""
     parser = _parser()
@@ -455,9 +480,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     handlers = {"validate": _cmd_validate, "run": _cmd_run, "design": _cmd_design,
                 "close-gap": _cmd_close_gap, "batch": _cmd_batch, "results": _cmd_results,
-                "export": _cmd_export, "schema": _cmd_schema}
+                "export": _cmd_export, "schema": _cmd_schema, "app": _cmd_app}
     try:
         return handlers[args.command](args)
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing more reaches the closed pipe
+        return EXIT_PIPE_CLOSED
     except ScenarioError as exc:
         print(exc, file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -281,3 +281,29 @@ def test_scenario_without_bundle_has_empty_bundle_tables() -> None:
     assert results.bundle is None and results.gaps.empty
     scenario = copy.deepcopy(tiny())
     assert Scenario.model_validate(scenario).has_bundle
+
+
+def test_the_order_of_a_providers_instruments_does_not_matter() -> None:
+    import yaml
+
+    path = ROOT / "scenarios" / "bundle_local_ipo.yaml"
+    data = yaml.safe_load(path.read_text())
+    swapped = copy.deepcopy(data)
+    for provider in swapped["providers"]:
+        provider["instruments"] = list(reversed(provider.get("instruments", [])))
+    assert swapped != data  # some provider has two instruments
+    one, two = Scenario.model_validate(data), Scenario.model_validate(swapped)
+    assert [p.resolved_lgd for p in one.providers] == [p.resolved_lgd for p in two.providers]
+    pd.testing.assert_frame_equal(simulate_bundle(one, replications=3).gaps,
+                                  simulate_bundle(two, replications=3).gaps)
+    # the largest default LGD, whatever the order; grants are explicit and never mixed
+    mixed = Provider(id="m", type="municipality", instruments=["senior_loan", "equity"],
+                     annual_budget=1)
+    assert mixed.resolved_lgd == 1.0 and not mixed.grants
+    assert Provider(id="g", type="municipality", instruments=["grant"], annual_budget=1).grants
+    bad = tiny()
+    bad["providers"].append({"id": "both", "type": "municipality",
+                             "instruments": ["senior_loan", "grant"], "annual_budget": 5})
+    with pytest.raises(ScenarioError, match="either gives grants or lends"):
+        from finmodel.scenario.changes import validate_data
+        validate_data(bad)

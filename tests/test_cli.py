@@ -151,3 +151,70 @@ def test_close_gap_bad_options_exit_2(capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["close-gap", path, "--share", "0.5", "--confidence", "1.2"]) == 2
     assert main(["close-gap", str(DEFAULT), "--share", "0.5"]) == 2
     assert "no bundle" in capsys.readouterr().err
+
+
+def test_engine_override_a_vehicle_cannot_use_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # concessional_tranche has a two-level (issue factor) vehicle: exact and LHP cannot
+    # honour it (LHP used to drop the issue factor silently: senior EL 0.18 vs 1.92).
+    file = ROOT / "scenarios" / "concessional_tranche.yaml"
+    for engine in ["exact", "lhp"]:
+        out = tmp_path / engine
+        assert main(["run", str(file), "--engine", engine, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert "factor_model" in err and f"--engine {engine}" in err and "monte_carlo" in err
+        assert not out.exists()
+    assert main(["run", str(DEFAULT), "--engine", "lhp"]) == 0
+
+
+def test_shipped_scenario_by_name(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "dormant_deposit_fund"]) == 0
+    assert "Dormant-deposit" in capsys.readouterr().out
+    assert main(["validate", "credit_guarantee.yaml"]) == 0
+    assert main(["run", "no_such_scenario"]) == 2
+    assert "cannot read file" in capsys.readouterr().err
+
+
+def test_version_is_fast_and_imports_nothing_heavy() -> None:
+    code = ("import sys, finmodel, finmodel.cli; "
+            "print(sorted(m for m in ('pandas', 'numpy', 'scipy', 'simpy', 'dash') "
+            "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
+    from finmodel import RunResults, load_scenario, run  # the public names still load
+    assert callable(run) and callable(load_scenario) and RunResults.__name__ == "RunResults"
+    import finmodel as package
+    import finmodel.run  # noqa: F401  (the submodule does not replace the function)
+    assert package.run is run
+
+
+def test_design_target_not_met_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["design", str(DEFAULT), "--target", "min_irr_mean", "--value", "0.5",
+                 "--lever", "concession"])
+    assert code == 3
+    assert "not achievable" in capsys.readouterr().out
+
+
+def test_closed_pipe_ends_quietly() -> None:
+    reader = "import sys; sys.stdin.close()"  # goes away before the run prints anything
+    producer = subprocess.Popen([sys.executable, "-m", "finmodel", "run", str(DEFAULT)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert producer.stdout is not None
+    consumer = subprocess.run([sys.executable, "-c", reader], stdin=producer.stdout,
+                              check=True)
+    producer.stdout.close()  # now nobody reads the pipe
+    _, err = producer.communicate(timeout=120)
+    assert consumer.returncode == 0
+    assert producer.returncode == 141 and b"Broken pipe" not in err and b"Traceback" not in err
+
+
+def test_portfolio_without_kpis_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import yaml
+    data = yaml.safe_load((ROOT / "scenarios" / "core_issue_vs_firm_by_firm.yaml").read_text())
+    data.pop("kpis")
+    data["simulation"]["replications"] = 5
+    file = tmp_path / "no_kpis.yaml"
+    file.write_text(yaml.safe_dump(data, allow_unicode=True))
+    assert main(["run", str(file)]) == 0
+    assert "portfolios" in capsys.readouterr().out

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from finmodel import load_scenario, run
 from tests.conftest import ROOT, SCENARIOS
+
+GOLDEN = ROOT / "tests" / "golden"
+
+
+def fingerprint(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, list[float]]]:
+    """Every table's numeric columns as [sum, sum of squares, count of NaN]: any change in
+    any figure of a table moves its fingerprint."""
+    out: dict[str, dict[str, list[float]]] = {}
+    for name, table in sorted(tables.items()):
+        numeric = table.select_dtypes("number").astype(float)
+        out[name] = {column: [float(np.nansum(numeric[column])),
+                              float(np.nansum(numeric[column] ** 2)),
+                              float(numeric[column].isna().sum())]
+                     for column in numeric.columns}
+    return out
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
@@ -15,6 +34,20 @@ def test_shipped_scenario_runs(path: Path) -> None:
     results = run(load_scenario(path))
     assert len(results.tranches) == sum(len(v.tranches) for v in results.scenario.vehicles)
     assert results.tranches["expected_loss"].notna().all()
+    # The same results as when the golden file was written (refactors must not move a
+    # figure; a deliberate model change rewrites it: FINMODEL_WRITE_GOLDEN=1 pytest ...).
+    got = fingerprint(results.tables())
+    golden = GOLDEN / f"{path.stem}.json"
+    if os.environ.get("FINMODEL_WRITE_GOLDEN"):
+        GOLDEN.mkdir(exist_ok=True)
+        golden.write_text(json.dumps(got, indent=1, sort_keys=True) + "\n")
+    expected = json.loads(golden.read_text())
+    assert sorted(got) == sorted(expected)
+    for table, columns in expected.items():
+        assert sorted(got[table]) == sorted(columns), table
+        for column, values in columns.items():
+            assert got[table][column] == pytest.approx(values, rel=1e-9, abs=1e-9), \
+                f"{path.name}: {table}.{column}"
 
 
 def test_dormant_deposit_fund_transfers_return_to_the_bank_and_readme_quotes_it() -> None:

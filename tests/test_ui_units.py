@@ -13,6 +13,7 @@ import yaml
 from finmodel import load_scenario, run
 from finmodel.scenario.errors import ScenarioError
 from finmodel.scenario.model import Scenario
+from finmodel.shipped import shipped_scenarios
 from finmodel.stack.design import Lever, SeniorTarget
 from finmodel.ui.figures import (
     FIGURES,
@@ -30,7 +31,6 @@ from finmodel.ui.state import (
     load_upload,
     parse_text,
     scenario_key,
-    shipped_scenarios,
     stack_controls,
     stack_what_if,
     to_yaml,
@@ -538,3 +538,54 @@ def test_bundle_headlines_and_assumptions_read_in_both_languages(all_results) ->
         update={"replications": 2})})
     fixed = dict(assumptions(run(recession), "en"))[text("economy", "en")]
     assert fixed.startswith("correlation 0.12; fixed path of Z_t: 0.5, 0, -1.5, -2")
+
+
+def test_edits_keep_the_file_and_change_only_what_was_edited() -> None:
+    import difflib
+
+    text_ = STACK.read_text()
+    tables = edit_tables(parse_text(text_, "s.yaml"))
+    assert apply_edits(text_, "s.yaml", tables) == text_  # nothing edited: byte for byte
+    tables["tranches"][0]["size"] = 0.25  # the top tranche absorbs it
+    edited = apply_edits(text_, "s.yaml", tables)
+    changed = [line for line in difflib.ndiff(text_.splitlines(), edited.splitlines())
+               if line.startswith(("- ", "+ "))]
+    assert len(changed) == 4  # two lines out, two in: the two sizes
+    assert "size: 0.25" in changed[1] or "size: 0.25" in changed[2]
+    assert "ILLUSTRATIVE" in edited and edited.count("#") == text_.count("#")
+    sizes = [t.size for t in parse_text(edited, "s.yaml").vehicles[0].tranches]
+    assert sizes == [0.25, 0.75]
+    # a provider that never had a rate gets none unless the rate is edited
+    assert "annual_budget: 0.0" not in edited and "rate: 0.0," not in edited
+
+
+def test_edits_in_a_bundle_file_keep_its_layout() -> None:
+    path = ROOT / "scenarios" / "bundle_policy_shock.yaml"
+    text_ = path.read_text()
+    scenario = parse_text(text_, path.name)
+    tables = edit_tables(scenario)
+    tables["providers"][0]["annual_budget"] = 12345.0
+    row = tables["arrivals"][0]
+    row["firms"] = 7.5
+    edited = apply_edits(text_, path.name, tables)
+    again = parse_text(edited, path.name)
+    assert again.providers[0].annual_budget == 12345.0
+    assert again.pipeline is not None
+    from finmodel.vocabulary import Issue, Stage
+    assert again.pipeline.arrivals[Stage(row["stage"])][Issue(row["issue"])] == 7.5
+    assert len(edited.splitlines()) == len(text_.splitlines())
+    assert edited.count("#") == text_.count("#")
+
+
+def test_edit_text_adds_a_missing_key_in_the_mappings_own_style() -> None:
+    from finmodel.scenario.edits import edit_text
+
+    text_ = STACK.read_text()
+    edited = edit_text(text_, {"providers.chiho_bank.rate": 0.01}, "s.yaml")
+    assert "{id: chiho_bank, type: regional_bank, name: Regional bank, rate: 0.01}" in edited
+    # a block mapping: a new line after its last entry, at its keys' indentation
+    edited = edit_text(text_, {"vehicles.subordinated_fund.discount_rate": 0.03}, "s.yaml")
+    assert "    engine: exact\n    discount_rate: 0.03\n  - id: no_subordination" in edited
+    assert parse_text(edited, "s.yaml").vehicles[0].discount_rate == 0.03
+    with pytest.raises(ScenarioError, match="no item 'nobody'"):
+        edit_text(text_, {"providers.nobody.rate": 0.01}, "s.yaml")

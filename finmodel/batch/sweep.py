@@ -1,8 +1,8 @@
 """Sweeps: one scenario expanded into many runs with fields changed.
 
-A path such as ``vehicles.impact_fund.tranches.first_loss.size`` walks the scenario's
-data: mapping keys by name, list items by their ``id``, ``name`` or ``segment`` (or by
-index). Every point is validated as a whole scenario before anything runs, and each
+Paths are those of :mod:`finmodel.scenario.changes` (the one way to change a scenario:
+the top tranche absorbs size changes). Every point is validated as a whole scenario
+before anything runs, and each
 run's seed is derived from the scenario seed and the run's index with
 ``numpy.random.SeedSequence.spawn``, so results do not depend on where or in which
 order runs execute.
@@ -10,41 +10,20 @@ order runs execute.
 
 from __future__ import annotations
 
-import copy
 import itertools
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from pydantic import ValidationError
 from scipy.stats import qmc
 
-from finmodel.scenario.checks import check_scenario
+from finmodel.scenario.changes import apply_changes, validate_data
 from finmodel.scenario.errors import Problem, ScenarioError
 from finmodel.scenario.model import Scenario
 from finmodel.scenario.paths import resolve, sweep_problems
 from finmodel.seeding import stream
 
 Path = tuple[str | int, ...]
-
-
-def apply(data: dict[str, Any], changes: dict[Path, Any]) -> dict[str, Any]:
-    """A copy of ``data`` with ``changes`` made (the top tranche absorbs size changes)."""
-    out = copy.deepcopy(data)
-    for path, value in changes.items():
-        node = out
-        for key in path[:-1]:
-            node = node[key]  # type: ignore[index]
-        node[path[-1]] = value  # type: ignore[index]
-    swept_sizes = {p for p in changes if len(p) == 5 and p[0] == "vehicles"
-                   and p[2] == "tranches" and p[4] == "size"}
-    for vehicle in {p[1] for p in swept_sizes}:
-        tranches = out["vehicles"][vehicle]["tranches"]
-        top = len(tranches) - 1
-        if ("vehicles", vehicle, "tranches", top, "size") in swept_sizes or top == 0:
-            continue
-        tranches[top]["size"] = 1.0 - sum(t["size"] for t in tranches[:top])
-    return out
 
 
 @dataclass(frozen=True)
@@ -112,20 +91,17 @@ def expand(scenario: Scenario, file: str = "<scenario>", lines: Any = None) -> l
     seeds = run_seeds(scenario.seed, len(points_params))
     points, problems = [], []
     for index, params in enumerate(points_params):
-        changed = apply(base, {concrete[p]: v for p, v in params.items()})
+        changed = apply_changes(base, {concrete[p]: v for p, v in params.items()})
         changed["seed"] = seeds[index]
         try:
-            candidate = Scenario.model_validate(changed)
-            findings = check_scenario(candidate)
-        except ValidationError as exc:
-            findings = [(tuple(e["loc"]), str(e["msg"])) for e in exc.errors()]
-        if findings:
+            candidate = validate_data(changed, file)
+        except ScenarioError as exc:
             shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
-            for path, message in findings:
+            for bad in exc.problems:
                 where = next((("sweep", "grid" if p in sweep.grid else "ranges", p)
                               for p in params), ("sweep",))
                 problems.append(problem(where, f"run {index} ({shown}) is invalid: "
-                                        f"{'.'.join(map(str, path))}: {message}"))
+                                        f"{'.'.join(map(str, bad.path))}: {bad.message}"))
             continue
         points.append(Point(index, params, candidate))
     if problems:

@@ -122,7 +122,7 @@ def levers(scenario: Scenario, target: GapTarget, scale: float = 4.0) -> list[Le
             while name in taken:  # a design applied twice adds a second line
                 name, n = f"new_{kind.value}_{n}", n + 1
             facility = Facility(id=name, kind=kind, provider=funder, budget=x,
-                                stages=stages, issues=issues, **terms)  # type: ignore[arg-type]
+                                stages=stages, issues=issues, **terms)
             return scenario.model_copy(update={"facilities": [*scenario.facilities, facility]})
 
         menu.append(Lever(f"add {kind.value} ({funder})", "budget", 0.0,
@@ -152,7 +152,7 @@ def levers(scenario: Scenario, target: GapTarget, scale: float = 4.0) -> list[Le
     return menu
 
 
-def provider_issue(provider) -> Issue:  # type: ignore[no-untyped-def]
+def provider_issue(provider) -> Issue:
     """Any issue the provider serves (for a stage-only target)."""
     return Issue.other if provider.issues == "all" else provider.issues[0]
 

@@ -68,7 +68,6 @@ from finmodel.vocabulary import (
     STAGE_ORDER,
     ArrivalProcess,
     FacilityKind,
-    Instrument,
     Issue,
     Stage,
 )
@@ -248,8 +247,7 @@ class BundleRun:
         self._sigma = {stage: math.log(terms.need.p90 / terms.need.median) / Z90
                        for stage, terms in self.pipeline.stages.items()}
         self._lgd = [p.resolved_lgd for p in self.providers]
-        self._grant = [bool(p.instruments) and p.instruments[0] is Instrument.grant
-                       for p in self.providers]
+        self._grant = [p.grants for p in self.providers]
         self._plans: dict[tuple[Stage, Issue], list[LenderTerms]] = {}
         # Per-round tallies by flat year x stage x issue cell, kept as Python numbers while
         # the run goes (a scalar update of a numpy array costs ~8 times as much) and handed
@@ -317,7 +315,7 @@ class BundleRun:
             capacity = provider.support.capacity if provider.support else 0
             self.support_left[i] = math.floor(capacity * self.multiplier[i] + EPSILON)
 
-    def treasury(self):  # type: ignore[no-untyped-def]
+    def treasury(self):
         """Each year: apply shocks, reset providers' budgets and support capacity."""
         for year in range(self.years):
             self.new_year(year)
@@ -345,7 +343,7 @@ class BundleRun:
         self.ledgers.firms += len(out)
         return out
 
-    def arrivals(self):  # type: ignore[no-untyped-def]
+    def arrivals(self):
         """Each year: new firms enter at their stage, by issue."""
         for year in range(self.years):
             for firm in self.new_firms(year):
@@ -354,7 +352,7 @@ class BundleRun:
             yield self.env.timeout(1)
 
     # -- a firm ------------------------------------------------------------------------
-    def firm_life(self, firm: Firm):  # type: ignore[no-untyped-def]
+    def firm_life(self, firm: Firm):
         """A firm's whole story: ask, live through stages, fail, graduate or leave."""
         asked_after_graduating = False
         retries = self.pipeline.retries

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 
 from finmodel.scenario.model import Scenario
@@ -42,17 +43,23 @@ class Indicator:
 
 def shipped_catalogue() -> dict[str, Indicator]:
     """The indicators shipped with finmodel (finmodel/impact/data/indicators.csv)."""
+    return {indicator.id: indicator for indicator in _shipped()}
+
+
+@cache
+def _shipped() -> tuple[Indicator, ...]:
+    """The shipped CSV, read once per process (immutable: frozen indicators in a tuple)."""
     text = resources.files("finmodel.impact").joinpath("data/indicators.csv").read_text(
         encoding="utf-8")
-    out = {}
+    out = []
     for row in csv.DictReader(text.splitlines()):
-        out[row["id"]] = Indicator(
+        out.append(Indicator(
             id=row["id"], issue=Issue(row["issue"]), unit=row["unit"],
             direction=row["direction"], name_en=row["name_en"], name_ja=row["name_ja"],
             level=row["level"], sdg_goal=int(row["sdg_goal"]) if row["sdg_goal"] else None,
             sdg_target=row["sdg_target"] or None, impact=row["impact"],
-            example_activity=row["example_activity"])
-    return out
+            example_activity=row["example_activity"]))
+    return tuple(out)
 
 
 def catalogue(scenario: Scenario) -> dict[str, Indicator]:

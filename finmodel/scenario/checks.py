@@ -168,6 +168,11 @@ def check_bundle(scenario: Scenario) -> Iterator[Finding]:
         if provider.ticket is not None and provider.ticket.min > provider.ticket.max:
             yield (*path, "ticket", "min"), (
                 f"ticket min (={provider.ticket.min}) is above max (={provider.ticket.max})")
+        lending = {i for i in provider.instruments if i is not Instrument.guarantee}
+        if Instrument.grant in lending and len(lending) > 1:
+            yield (*path, "instruments"), (
+                "a provider either gives grants or lends/invests, not both: split it into two "
+                "providers (one with instruments: [grant])")
         if provider.instruments and provider.instruments != [Instrument.guarantee] \
                 and provider.annual_budget <= 0:
             yield (*path, "annual_budget"), "a provider with lending instruments needs annual_budget > 0"

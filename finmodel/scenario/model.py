@@ -84,7 +84,9 @@ class Provider(Strict):
         description="public, private or philanthropic; defaults from `type`",
     )
     instruments: list[Instrument] = Field(
-        default_factory=list, description="bundle: instruments it uses (none: it does not lend)")
+        default_factory=list, description="bundle: instruments it uses (none: it does not lend; "
+        "[grant]: it gives grants, which cannot be mixed with lending instruments; order does "
+        "not matter)")
     stages: list[Stage] | None = Field(default=None, description="bundle: stages it serves (all if absent)")
     issues: list[Issue] | Literal["all"] = Field(default="all",
                                                  description="bundle: issues it serves, or `all`")
@@ -97,7 +99,8 @@ class Provider(Strict):
     )
     rate: float = Field(default=0.0, ge=0.0, le=1.0, description="bundle: annual rate it charges")
     lgd: float | None = Field(default=None, ge=0.0, le=1.0,
-                              description="bundle: its loss given default; default by instrument")
+                              description="bundle: its loss given default; default: the largest "
+                              "default LGD of its instruments")
     support: Support | None = Field(default=None, description="bundle: non-financial support it gives")
     procyclicality: float = Field(
         default=0.0, ge=-5.0, le=5.0,
@@ -110,9 +113,18 @@ class Provider(Strict):
 
     @property
     def resolved_lgd(self) -> float:
+        """``lgd``, else the largest default LGD of its lending instruments (of its
+        instruments if it only guarantees): the order of ``instruments`` does not matter."""
         if self.lgd is not None:
             return self.lgd
-        return DEFAULT_LGD[self.instruments[0]] if self.instruments else 1.0
+        lending = [i for i in self.instruments if i is not Instrument.guarantee]
+        return max((DEFAULT_LGD[i] for i in lending or self.instruments), default=1.0)
+
+    @property
+    def grants(self) -> bool:
+        """Gives money that is not repaid: its lending instruments are grants (a provider
+        that would both grant and lend is refused at validation)."""
+        return Instrument.grant in self.instruments
 
     @property
     def lends(self) -> bool:

@@ -14,12 +14,17 @@ class SweepPathError(ValueError):
     """A sweep path that does not lead to a field of the scenario."""
 
 
-def resolve(data: Any, path: str) -> Path:
-    """The concrete keys and list indices that ``path`` names in ``data``."""
+def resolve(data: Any, path: str, new_key: bool = False) -> Path:
+    """The concrete keys and list indices that ``path`` names in ``data`` (with
+    ``new_key``, the last part may be a key its mapping does not have yet)."""
     concrete: list[str | int] = []
     node = data
-    for part in path.split("."):
+    parts = path.split(".")
+    for n, part in enumerate(parts):
         if isinstance(node, dict):
+            if new_key and n == len(parts) - 1 and part not in node:
+                concrete.append(part)
+                return tuple(concrete)
             if part not in node:
                 raise SweepPathError(
                     f"{'.'.join(map(str, concrete)) or 'the scenario'} has no key {part!r}"

@@ -19,11 +19,12 @@ import dash_bootstrap_components as dbc
 from dash import Dash, DiskcacheManager, Input, Output, State, dcc, html
 
 from finmodel import __version__
+from finmodel.shipped import shipped_scenarios
 from finmodel.ui.export import Renderer
 from finmodel.ui.i18n import text
 from finmodel.ui.pages import bundle, compare, export, portfolio, scenario, stack
 from finmodel.ui.services import Services
-from finmodel.ui.state import DEFAULT, ResultsCache, shipped_scenarios
+from finmodel.ui.state import DEFAULT, ResultsCache
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 PAGES = (("scenario", "page_scenario", scenario), ("stack", "page_stack", stack),

@@ -29,5 +29,5 @@ class Services:
     def scenario(self, store: dict[str, str]) -> Scenario:
         return parse_text(store["text"], store["name"])
 
-    def results(self, store: dict[str, str], progress=None) -> RunResults:  # type: ignore[no-untyped-def]
+    def results(self, store: dict[str, str], progress=None) -> RunResults:
         return self.cache.get_or_run(self.scenario(store), progress)

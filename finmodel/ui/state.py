@@ -11,26 +11,17 @@ import base64
 import hashlib
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from finmodel.results import RunResults
+from finmodel.scenario.changes import with_changes
+from finmodel.scenario.edits import edit_text
 from finmodel.scenario.errors import ScenarioError
 from finmodel.scenario.loader import parse_scenario, scenario_yaml
 from finmodel.scenario.model import Scenario
 from finmodel.stack.design import Design, Lever, SeniorTarget
 
-SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 DEFAULT = "dormant_deposit_fund.yaml"
-
-
-def shipped_scenarios(folder: Path = SCENARIOS) -> dict[str, Path]:
-    """Shipped scenario files by file name (sweeps are for the batch runner, not the app)."""
-    if not folder.exists():
-        return {}
-    return {p.name: p for p in sorted(folder.glob("*.yaml")) if not p.name.startswith("sweep_")}
 
 
 def parse_text(text: str, name: str) -> Scenario:
@@ -104,36 +95,46 @@ def _number(value: Any) -> Any:
         return value  # left for validation to refuse, with its field path
 
 
+def table_changes(scenario: Scenario, tables: dict[str, list[dict[str, Any]]]
+                  ) -> dict[str, Any]:
+    """The edits in the tables as {dotted.path: value}: only values that differ from the
+    scenario's (an untouched row changes nothing, so no key the file never had is added)."""
+    current = edit_tables(scenario)
+    changes: dict[str, Any] = {}
+
+    def compare(table: str, prefix: Any) -> None:
+        key_field, fields = EDITABLE[table]
+        before = {(r.get("vehicle"), r[key_field]): r for r in current[table]}
+        for row in tables.get(table, []):
+            old = before.get((row.get("vehicle"), row.get(key_field)))
+            if old is None:
+                continue
+            for field in fields:
+                value = _number(row.get(field))
+                if value is not None and value != old.get(field):
+                    changes[f"{prefix(row)}.{row[key_field]}.{field}"] = value
+
+    compare("providers", lambda row: "providers")
+    compare("facilities", lambda row: "facilities")
+    compare("tranches", lambda row: f"vehicles.{row['vehicle']}.tranches")
+    before_arrivals = {(r["stage"], r["issue"]): r["firms"] for r in current["arrivals"]}
+    for row in tables.get("arrivals", []):
+        value = _number(row.get("firms"))
+        old = before_arrivals.get((row.get("stage"), row.get("issue")))
+        if value is not None and old is not None and value != old:
+            changes[f"pipeline.arrivals.{row['stage']}.{row['issue']}"] = value
+    return changes
+
+
 def apply_edits(text: str, name: str, tables: dict[str, list[dict[str, Any]]]) -> str:
-    """The scenario text with the edited table values put back, validated.
+    """The scenario text with the values edited in the tables written where they stand
+    (comments and layout kept; a changed first-loss size is absorbed by the top tranche),
+    validated.
 
     Raises:
         ScenarioError: when the edited scenario is invalid (nothing is changed then).
     """
-    data = yaml.safe_load(text)
-
-    def put_back(items: list[dict[str, Any]], rows: list[dict[str, Any]], table: str) -> None:
-        key_field, fields = EDITABLE[table]
-        for row in rows:
-            for item in items:
-                if item.get(key_field) == row.get(key_field):
-                    for field in fields:
-                        if field in row and _number(row[field]) is not None:
-                            item[field] = _number(row[field])
-
-    put_back(data.get("providers", []), tables.get("providers", []), "providers")
-    put_back(data.get("facilities", []), tables.get("facilities", []), "facilities")
-    for vehicle in data.get("vehicles", []):
-        rows = [r for r in tables.get("tranches", []) if r.get("vehicle") == vehicle["id"]]
-        put_back(vehicle["tranches"], rows, "tranches")
-    for row in tables.get("arrivals", []):
-        pipeline = data.get("pipeline") or {}
-        arrivals = pipeline.get("arrivals") or {}
-        if row["stage"] in arrivals and row["issue"] in arrivals[row["stage"]]:
-            arrivals[row["stage"]][row["issue"]] = _number(row["firms"])
-    edited = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    parse_text(edited, name)
-    return edited
+    return edit_text(text, table_changes(parse_text(text, name), tables), name)
 
 
 # -- the gap-closing designer ----------------------------------------------------------------
@@ -195,32 +196,30 @@ def stack_what_if(scenario: Scenario, vehicle: str, first_loss: float | None,
     the coupon (at most its market coupon). ``None`` leaves a value as in the file.
     """
     v = next(x for x in scenario.vehicles if x.id == vehicle)
-    tranches = list(v.tranches)
-    if first_loss is not None and len(tranches) > 1:
-        middle = sum(t.size for t in tranches[1:-1])
-        top = 1.0 - middle - first_loss
-        if top <= 0:
-            raise ValueError(f"first loss {first_loss:.2%} leaves nothing for the top tranche")
-        tranches[0] = tranches[0].model_copy(update={"size": first_loss})
-        tranches[-1] = tranches[-1].model_copy(update={"size": top})
-    if coupon is not None:
-        for k, t in enumerate(tranches):
-            if t.concessional:
-                tranches[k] = t.model_copy(update={"coupon": min(coupon, t.reference_coupon)})
-                break
     guarantees = list(v.guarantees)
+    changes: dict[str, Any] = {}
+    if first_loss is not None and len(v.tranches) > 1:
+        if sum(t.size for t in v.tranches[1:-1]) + first_loss >= 1.0:
+            raise ValueError(f"first loss {first_loss:.2%} leaves nothing for the top tranche")
+        changes[f"vehicles.{vehicle}.tranches.0.size"] = first_loss
+    if coupon is not None:
+        k = next((k for k, t in enumerate(v.tranches) if t.concessional), None)
+        if k is not None:
+            changes[f"vehicles.{vehicle}.tranches.{k}.coupon"] = min(
+                coupon, v.tranches[k].reference_coupon)
     if guarantees and (rate is not None or cap is not None):
         update = {k: min(float(x), 1.0) for k, x in (("rate", rate), ("cap", cap))
                   if x is not None}
         if min(update.values()) <= 0:
             guarantees = guarantees[1:]  # no cover at all
         else:
-            guarantees[0] = guarantees[0].model_copy(update=update)
-    changed = v.model_copy(update={"tranches": tranches, "guarantees": guarantees})
-    return Scenario.model_validate({**scenario.model_dump(), "vehicles": [changed.model_dump()],
-                                    "pipeline": None, "simulation": None, "portfolio": None,
-                                    "logic_model": None, "kpis": [], "facilities": [],
-                                    "shocks": [], "sweep": None})
+            changes.update({f"vehicles.{vehicle}.guarantees.0.{k}": x for k, x in update.items()})
+    only = Scenario.model_validate({
+        **scenario.model_dump(), "vehicles": [v.model_copy(update={"guarantees": guarantees})
+                                              .model_dump()],
+        "pipeline": None, "simulation": None, "portfolio": None, "logic_model": None,
+        "kpis": [], "facilities": [], "shocks": [], "sweep": None})
+    return with_changes(only, changes, "what-if")
 
 
 class ResultsCache:
@@ -236,7 +235,7 @@ class ResultsCache:
         key = "results:" + scenario_key(scenario)
         hit = self.cache.get(key)
         if hit is not None:
-            return hit  # type: ignore[no-any-return]
+            return hit
         results = run(scenario, progress=progress)
         self.cache.set(key, results, expire=3600)
         return results
@@ -249,7 +248,7 @@ class ResultsCache:
         key = f"design:{scenario_key(scenario)}:{vehicle}:{target.value}:{value!r}:{lever.value}"
         hit = self.cache.get(key)
         if hit is not None:
-            return hit  # type: ignore[no-any-return]
+            return hit
         answer = design(scenario, vehicle, target, value, lever)
         self.cache.set(key, answer, expire=3600)
         return answer

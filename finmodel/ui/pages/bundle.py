@@ -208,7 +208,7 @@ def register(app: Any, services: Services) -> None:
         cancel=[Input("bdl-cancel", "n_clicks")],
         progress=[Output("bdl-progress", "value"), Output("bdl-progress", "max")],
         prevent_initial_call=False)
-    def simulate(set_progress, _n, lang, store):  # type: ignore[no-untyped-def]
+    def simulate(set_progress, _n, lang, store):
         scenario = services.scenario(store)
         if not scenario.has_bundle:
             empty = empty_figure(text("fig_gap_heatmap", lang), text("no_bundle", lang), lang)
@@ -227,7 +227,7 @@ def register(app: Any, services: Services) -> None:
                  (Output("bdl-design-spinner", "style"), {"display": "inline-block"},
                   {"display": "none"})],
         prevent_initial_call=True)
-    def design(_n, share, stage, store):  # type: ignore[no-untyped-def]
+    def design(_n, share, stage, store):
         scenario = services.scenario(store)
         if not scenario.has_bundle or not share:
             return None
@@ -242,7 +242,7 @@ def register(app: Any, services: Services) -> None:
 
     @app.callback(Output("bdl-design-store", "data"), Input("bdl-design-answer", "data"),
                   prevent_initial_call=True)
-    def keep_designs(answer):  # type: ignore[no-untyped-def]
+    def keep_designs(answer):
         if answer is None:  # the page appeared (its input is new; the app's store is not)
             raise PreventUpdate
         return answer
@@ -252,7 +252,7 @@ def register(app: Any, services: Services) -> None:
         Output("bdl-designs", "selected_rows"), Output("bdl-apply", "disabled"),
         Output("bdl-design-note", "children"),
         Input("bdl-design-store", "data"), Input("lang", "value"), Input("scenario", "data"))
-    def show_designs(answer, lang, store):  # type: ignore[no-untyped-def]
+    def show_designs(answer, lang, store):
         return designs_view(answer, scenario_key(services.scenario(store)), lang)
 
     @app.callback(
@@ -261,7 +261,7 @@ def register(app: Any, services: Services) -> None:
         Input("bdl-apply", "n_clicks"), State("bdl-designs", "selected_rows"),
         State("bdl-design-store", "data"), State("scenario", "data"), State("lang", "value"),
         State("bdl-run", "n_clicks"), prevent_initial_call=True)
-    def apply(n_clicks, selected, answer, store, lang, runs):  # type: ignore[no-untyped-def]
+    def apply(n_clicks, selected, answer, store, lang, runs):
         if not n_clicks:  # the page appeared: its button is new, the scenario store is not
             raise PreventUpdate
         if not answer or not selected or answer["key"] != scenario_key(services.scenario(store)):

@@ -91,7 +91,7 @@ def register(app: Any, services: Services) -> None:
                   cancel=[Input("cmp-cancel", "n_clicks")],
                   progress=[Output("cmp-progress", "value"), Output("cmp-progress", "max")],
                   prevent_initial_call=True)
-    def compare(set_progress, _n, lang, picks, folder):  # type: ignore[no-untyped-def]
+    def compare(set_progress, _n, lang, picks, folder):
         if folder:
             try:
                 frame = batch_table(folder)

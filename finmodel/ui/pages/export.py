@@ -56,11 +56,11 @@ def register(app: Any, services: Services) -> None:
     @app.callback(Output("exp-chart-file", "data"), Input("exp-chart-go", "n_clicks"),
                   State("exp-chart", "value"), State("exp-format", "value"),
                   State("lang", "value"), State("scenario", "data"), prevent_initial_call=True)
-    def chart(_n, name, fmt, lang, store):  # type: ignore[no-untyped-def]
+    def chart(_n, name, fmt, lang, store):
         return chart_file(services, store, name, fmt, lang)
 
     @app.callback(Output("exp-paper-file", "data"), Output("exp-status", "children"),
                   Input("exp-paper-go", "n_clicks"), State("lang", "value"),
                   State("scenario", "data"), prevent_initial_call=True)
-    def paper(_n, lang, store):  # type: ignore[no-untyped-def]
+    def paper(_n, lang, store):
         return paper_file(services, store, lang), ""

@@ -70,7 +70,7 @@ def register(app: Any, services: Services) -> None:
                  (Output("pfl-cancel", "disabled"), False, True)],
         cancel=[Input("pfl-cancel", "n_clicks")],
         progress=[Output("pfl-progress", "value")], prevent_initial_call=False)
-    def build(set_progress, _n, lang, store):  # type: ignore[no-untyped-def]
+    def build(set_progress, _n, lang, store):
         scenario = services.scenario(store)
         if scenario.portfolio is None:
             empty = empty_figure(text("fig_portfolios", lang), text("no_portfolio", lang), lang)

@@ -57,7 +57,7 @@ def register(app: Any, services: Services) -> None:
         State("scn-upload", "filename"), State("scenario", "data"), State("lang", "value"),
         *[State(f"scn-{name}", "data") for name in TABLES],
         prevent_initial_call=True)
-    def change_scenario(pick, contents, _apply, filename, current, lang, *tables):  # type: ignore[no-untyped-def]
+    def change_scenario(pick, contents, _apply, filename, current, lang, *tables):
         trigger = ctx.triggered_id
         if trigger == "scn-pick" and pick:
             path = services.scenarios[pick]
@@ -88,12 +88,12 @@ def register(app: Any, services: Services) -> None:
         *[Output(f"scn-{name}", "data") for name in TABLES],
         *[Output(f"scn-{name}", "columns") for name in TABLES],
         Input("scenario", "data"))
-    def show_scenario(current):  # type: ignore[no-untyped-def]
+    def show_scenario(current):
         title, data, columns = _tables(current)
         return (title, *data, *columns)
 
     @app.callback(Output("scn-download-file", "data"), Input("scn-download", "n_clicks"),
                   State("scenario", "data"), prevent_initial_call=True)
-    def download(_n, current):  # type: ignore[no-untyped-def]
+    def download(_n, current):
         name = current["name"] if str(current["name"]).endswith(".yaml") else "scenario.yaml"
         return {"content": current["text"], "filename": name}

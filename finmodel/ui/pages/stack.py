@@ -114,7 +114,7 @@ def _what_if_scenario(services: Services, store: dict[str, str], vehicle: str,
 def register(app: Any, services: Services) -> None:
     @app.callback(Output("stk-vehicle", "options"), Output("stk-vehicle", "value"),
                   Input("scenario", "data"), prevent_initial_call=True)
-    def vehicles(store):  # type: ignore[no-untyped-def]
+    def vehicles(store):
         ids = [v.id for v in services.scenario(store).vehicles]
         return ids, (ids[0] if ids else None)
 
@@ -123,7 +123,7 @@ def register(app: Any, services: Services) -> None:
                   Output("stk-fl", "disabled"), Output("stk-rate", "disabled"),
                   Output("stk-cap", "disabled"), Output("stk-coupon", "disabled"),
                   Input("stk-vehicle", "value"), State("scenario", "data"))
-    def controls(vehicle, store):  # type: ignore[no-untyped-def]
+    def controls(vehicle, store):
         if vehicle is None:
             return 0, 0, 0, 0, 0.05, True, True, True, True
         c = stack_controls(services.scenario(store), vehicle)
@@ -136,7 +136,7 @@ def register(app: Any, services: Services) -> None:
                   Input("stk-vehicle", "value"), Input("stk-fl", "value"), Input("stk-rate", "value"),
                   Input("stk-cap", "value"), Input("stk-coupon", "value"),
                   Input("lang", "value"), State("scenario", "data"))
-    def what_if(vehicle, fl, rate, cap, coupon, lang, store):  # type: ignore[no-untyped-def]
+    def what_if(vehicle, fl, rate, cap, coupon, lang, store):
         if vehicle is None:
             empty = empty_figure(text("fig_stack", lang), text("no_vehicle", lang), lang)
             return (*[empty] * len(FIGURES), dbc.Alert(text("no_vehicle", lang), color="info"))
@@ -157,7 +157,7 @@ def register(app: Any, services: Services) -> None:
                   running=[(Output("stk-design-spinner", "style"),
                             {"display": "inline-block"}, {"display": "none"})],
                   prevent_initial_call=False)
-    def design(target, vehicle, rate, cap, coupon, lang, store):  # type: ignore[no-untyped-def]
+    def design(target, vehicle, rate, cap, coupon, lang, store):
         if vehicle is None or target is None:
             return "-"
         try:
