@@ -45,11 +45,13 @@ import gc
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import simpy
+from numpy.typing import NDArray
 
 from finmodel.bundle.policy import (
     EPSILON,
@@ -73,10 +75,10 @@ from finmodel.vocabulary import (
 )
 
 ISSUES: tuple[Issue, ...] = tuple(Issue)
+FloatArray = NDArray[np.float64]
 STAGE_INDEX: dict[Stage, int] = {stage: i for i, stage in enumerate(STAGE_ORDER)}
 ISSUE_INDEX: dict[Issue, int] = {issue: i for i, issue in enumerate(ISSUES)}
 NORMAL = NormalDist()
-Z90 = NORMAL.inv_cdf(0.9)
 STATUS = ("served", "partly_served", "rejected", "discouraged", "pending")
 SERVED, PARTLY_SERVED, REJECTED, DISCOURAGED, PENDING = range(len(STATUS))
 # what became of a firm in its yearly step
@@ -119,53 +121,71 @@ class Firm:
         return value
 
 
+def _array(shape: str, doc: str, fill: float = 0.0) -> Any:
+    """A ledger array: ``shape`` names its axes (see :class:`Ledgers`)."""
+    return field(init=False, metadata={"shape": shape, "fill": fill, "doc": doc})
+
+
 @dataclass
 class Ledgers:
-    """Everything a replication records, as arrays indexed by year (0-based) and more."""
+    """Everything a replication records (years are 0-based).
+
+    Axes: ``cell`` = year x stage x issue; ``status`` = status x cell; ``year``;
+    ``stage``; ``provider`` and ``provider_year`` = provider x year; ``provider_cell`` =
+    provider x stage x issue; ``facility_year``; ``facility_cell``.
+    """
 
     years: int
     providers: int
     facilities: int
+    demand: FloatArray = _array("cell", "money asked, booked in the year a round first asks")
+    supplied: FloatArray = _array("cell", "money the round finally got")
+    rounds: FloatArray = _array("cell", "rounds of funding (a firm's need at a stage)")
+    status: FloatArray = _array("status", "rounds served / partly served / discouraged / "
+                                "pending, and rejected asks (STATUS order)")
+    potential_demand: FloatArray = _array("cell", "the counterfactual's demand (set by "
+                                          "simulate_ledgers): every round funded in full")
+    potential_rounds: FloatArray = _array("cell", "the counterfactual's rounds")
+    potential_graduates: FloatArray = _array("stage", "the counterfactual's graduates")
+    defaults: FloatArray = _array("year", "firms failing in each year")
+    at_risk: FloatArray = _array("year", "firm-years exposed to failure in each year")
+    factor: FloatArray = _array("year", "the regional factor Z_t")
+    lent: FloatArray = _array("provider_year", "money lent or granted")
+    budget: FloatArray = _array("provider_year", "the year's budget (shocks and cycle applied)")
+    losses: FloatArray = _array("provider_year", "credit losses after facilities")
+    repaid: FloatArray = _array("provider_year", "principal repaid")
+    interest: FloatArray = _array("provider_year", "interest received, net of guarantee fees")
+    granted: FloatArray = _array("provider_year", "grants given")
+    support_cost: FloatArray = _array("provider_year", "cost of non-financial support")
+    supported: FloatArray = _array("provider_year", "firms supported")
+    subsidy: FloatArray = _array("provider_year", "interest forgone on concessional lines")
+    facility_lent: FloatArray = _array("provider_year", "lent through concessional lines it funds")
+    covered: FloatArray = _array("provider_year", "losses on its positions facilities paid")
+    outstanding: FloatArray = _array("provider", "still lent when the simulation ends")
+    lent_cell: FloatArray = _array("provider_cell", "money lent, by stage and issue")
+    largest_position: FloatArray = _array("provider", "largest position taken")
+    smallest_position: FloatArray = _array("provider", "smallest position taken", np.inf)
+    committed: FloatArray = _array("facility_year", "budget committed (liability, reserve, line)")
+    paid: FloatArray = _array("facility_year", "losses paid")
+    fees: FloatArray = _array("facility_year", "guarantee fees received")
+    committed_cell: FloatArray = _array("facility_cell", "budget committed, by stage and issue")
+    graduates: FloatArray = _array("stage", "graduates from each stage (later: exits)")
+    funded_next: FloatArray = _array("stage", "graduates funded at the next stage")
+    firms: int = 0  # firms that arrived
+    firm_years: int = 0  # yearly steps taken by firms
 
     def __post_init__(self) -> None:
-        shape = (self.years, len(STAGE_ORDER), len(ISSUES))
-        self.demand = np.zeros(shape)
-        self.supplied = np.zeros(shape)
-        self.rounds = np.zeros(shape)
-        self.status = np.zeros((len(STATUS), *shape))
-        # the counterfactual's (filled in by simulate_ledgers): every round funded in full
-        self.potential_demand = np.zeros(shape)
-        self.potential_rounds = np.zeros(shape)
-        self.potential_graduates = np.zeros(len(STAGE_ORDER))
-        self.defaults = np.zeros(self.years)  # firms failing in each year
-        self.at_risk = np.zeros(self.years)  # firm-years exposed to failure in each year
-        self.factor = np.zeros(self.years)  # the regional factor Z_t
-        p = (self.providers, self.years)
-        self.lent = np.zeros(p)
-        self.budget = np.zeros(p)
-        self.losses = np.zeros(p)
-        self.repaid = np.zeros(p)
-        self.interest = np.zeros(p)
-        self.granted = np.zeros(p)
-        self.support_cost = np.zeros(p)
-        self.supported = np.zeros(p)
-        self.subsidy = np.zeros(p)  # forgone interest on concessional lending
-        self.facility_lent = np.zeros(p)  # lent through concessional facilities it funds
-        self.covered = np.zeros(p)  # losses on its positions that facilities paid
-        self.outstanding = np.zeros(self.providers)  # still lent when the simulation ends
-        self.lent_cell = np.zeros((self.providers, len(STAGE_ORDER), len(ISSUES)))
-        self.largest_position = np.zeros(self.providers)
-        self.smallest_position = np.full(self.providers, np.inf)
-        f = (self.facilities, self.years)
-        self.committed = np.zeros(f)
-        self.paid = np.zeros(f)
-        self.fees = np.zeros(f)
-        self.committed_cell = np.zeros((self.facilities, len(STAGE_ORDER), len(ISSUES)))
-        # handoffs: per transition (seed->early, early->middle, middle->later, later->exit)
-        self.graduates = np.zeros(len(STAGE_ORDER))
-        self.funded_next = np.zeros(len(STAGE_ORDER))
-        self.firms = 0  # firms that arrived
-        self.firm_years = 0  # yearly steps taken by firms
+        cells = (self.years, len(STAGE_ORDER), len(ISSUES))
+        shapes = {"cell": cells, "status": (len(STATUS), *cells), "year": (self.years,),
+                  "stage": (len(STAGE_ORDER),), "provider": (self.providers,),
+                  "provider_year": (self.providers, self.years),
+                  "provider_cell": (self.providers, *cells[1:]),
+                  "facility_year": (self.facilities, self.years),
+                  "facility_cell": (self.facilities, *cells[1:])}
+        for spec in fields(self):
+            if "shape" in spec.metadata:
+                setattr(self, spec.name, np.full(shapes[spec.metadata["shape"]],
+                                                 spec.metadata["fill"]))
 
 
 def draw(levels: list[float], index: int, amount: float) -> None:
@@ -244,8 +264,7 @@ class BundleRun:
         self.facility_left = [float(f.budget) for f in self.facilities]  # programme limits
         self._year = 0
         # what the hot path needs of each stage and provider, looked up once
-        self._sigma = {stage: math.log(terms.need.p90 / terms.need.median) / Z90
-                       for stage, terms in self.pipeline.stages.items()}
+        self._sigma = {stage: terms.need.sigma for stage, terms in self.pipeline.stages.items()}
         self._lgd = [p.resolved_lgd for p in self.providers]
         self._grant = [p.grants for p in self.providers]
         self._plans: dict[tuple[Stage, Issue], list[LenderTerms]] = {}

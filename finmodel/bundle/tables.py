@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 
 from finmodel.bundle.simulation import ISSUES, STATUS, Ledgers
+from finmodel.economics import is_public, mobilisation_ratio, public_expected_cost
 from finmodel.scenario.model import Scenario
-from finmodel.vocabulary import STAGE_ORDER, FacilityKind, Sector
+from finmodel.vocabulary import STAGE_ORDER, FacilityKind
 
 BANDS = (10, 50, 90)
-PUBLIC = (Sector.public, Sector.philanthropic)
 
 
 def _bands(prefix: str, values: np.ndarray) -> dict[str, np.ndarray]:
@@ -203,19 +203,22 @@ def money(scenario: Scenario, ledgers: list[Ledgers]) -> Money:
     guarantee liabilities and first-loss reserves committed.
     """
     sectors = [p.resolved_sector for p in scenario.providers]
-    public = np.array([s in PUBLIC for s in sectors])
+    public = np.array([is_public(s) for s in sectors])
     index = {p.id: i for i, p in enumerate(scenario.providers)}
-    fac_public = np.array([sectors[index[f.provider]] in PUBLIC for f in scenario.facilities],
+    fac_public = np.array([is_public(sectors[index[f.provider]]) for f in scenario.facilities],
                           dtype=bool)
     fac_reserve = np.array([f.kind is not FacilityKind.concessional for f in scenario.facilities],
                            dtype=bool)
     years = ledgers[0].years
     cost, private, public_money, total, direct, demand, potential = [], [], [], [], [], [], []
     for lg in ledgers:
-        c = (lg.losses[public].sum() + lg.granted[public].sum() + lg.subsidy[public].sum()
-             + lg.support_cost[public].sum() + scenario.coordination_cost * years)
-        if scenario.facilities:
-            c += (lg.paid[fac_public].sum() - lg.fees[fac_public].sum())
+        c = public_expected_cost(
+            losses=lg.losses[public].sum(), grants=lg.granted[public].sum(),
+            forgone_return=lg.subsidy[public].sum(),
+            guarantee_payments=lg.paid[fac_public].sum() if scenario.facilities else 0.0,
+            guarantee_fees=lg.fees[fac_public].sum() if scenario.facilities else 0.0,
+            support=lg.support_cost[public].sum(),
+            coordination=scenario.coordination_cost * years)
         cost.append(c)
         private.append(lg.lent[~public].sum())
         committed = lg.committed[fac_public & fac_reserve].sum() if scenario.facilities else 0.0
@@ -243,8 +246,8 @@ def summary_table(scenario: Scenario, ledgers: list[Ledgers]) -> pd.DataFrame:
         row[f"{name}_p10"], row[f"{name}_p90"] = (float(x) for x in np.percentile(values, [10, 90]))
     row["gap_share"] = (float(m.total_gap.sum() / m.potential_demand.sum())
                         if m.potential_demand.sum() > 0 else np.nan)
-    row["mobilisation_ratio"] = (float(m.private_money.sum() / m.public_money.sum())
-                                 if m.public_money.sum() > 0 else np.nan)
+    row["mobilisation_ratio"] = mobilisation_ratio(float(m.private_money.sum()),
+                                                   float(m.public_money.sum()))
     row["grants"] = float(np.mean([lg.granted.sum() for lg in ledgers]))
     return pd.DataFrame([row])
 

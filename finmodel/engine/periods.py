@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
-from finmodel.engine.pool import FloatArray, Pool
+from finmodel.engine.pool import FloatArray, Pool, cumulative_pd
 from finmodel.scenario.model import Vehicle
 from finmodel.vocabulary import Amortisation
 
@@ -187,7 +187,7 @@ def simulate_pool_cashflows(vehicle: Vehicle, seed: int, paths: int | None = Non
     per_year = vehicle.payment_frequency
     times = np.arange(1, periods + 1, dtype=float) / per_year
     annual_pd = np.array([s.annual_pd for s in vehicle.pool])
-    cumulative = 1.0 - (1.0 - annual_pd[:, None]) ** times[None, :]
+    cumulative = cumulative_pd(annual_pd[:, None], times[None, :])
     cumulative = np.minimum(cumulative * pd_multiplier, 1.0)
     thresholds = special.ndtri(cumulative)
     schedules = np.stack([balance_schedule(s.amortisation, s.rate / per_year, periods)

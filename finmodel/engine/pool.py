@@ -14,7 +14,7 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 
-def cumulative_pd(annual_pd: FloatArray | float, horizon_years: float) -> FloatArray:
+def cumulative_pd(annual_pd: FloatArray | float, horizon_years: FloatArray | float) -> FloatArray:
     """Probability of default over the horizon: 1 - (1 - annual_pd) ** horizon_years."""
     return np.asarray(1.0 - (1.0 - np.asarray(annual_pd, dtype=float)) ** horizon_years)
 

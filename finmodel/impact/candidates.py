@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special
 
 from finmodel.impact.catalogue import Indicator, catalogue
 from finmodel.impact.logic import LogicWeights, logic_weights
@@ -83,8 +82,7 @@ def draw_candidates(scenario: Scenario) -> Candidates:
     stage = tuple(mix[k][0] for k in picks)
     issue = tuple(mix[k][1] for k in picks)
     median = np.array([pipeline.stages[s].need.median for s in stage])
-    p90 = np.array([pipeline.stages[s].need.p90 for s in stage])
-    sigma = np.log(p90 / median) / special.ndtri(0.9)
+    sigma = np.array([pipeline.stages[s].need.sigma for s in stage])
     money = median * np.exp(sigma * rng.standard_normal(brief.candidates))
     cap = brief.max_share_per_firm * brief.budget
     money = np.minimum(money, cap)  # no firm asks for more than one firm may get

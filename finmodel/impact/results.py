@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from finmodel.economics import mobilisation_ratio
 from finmodel.engine.exact import exact_loss_distribution
 from finmodel.engine.pool import Pool
 from finmodel.impact.builders import (
@@ -118,6 +119,7 @@ def summary_row(c: Candidates, selection: Selection, scenario: Scenario,
     return {
         "portfolio": selection.name, "status": selection.status, "mip_gap": selection.mip_gap,
         "firms": int(chosen.sum()), "money": money, "public_money": public,
+        "mobilisation_ratio": mobilisation_ratio(money - public, public),
         "support_cost": support_cost, "coordination_cost": coordination,
         "total_cost": total_cost, "budget": brief.budget,
         **losses,

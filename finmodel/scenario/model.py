@@ -9,10 +9,12 @@ Cross-references (provider ids, covered tranches, sizes summing to one) are chec
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from finmodel.scenario.base import Identifier, Strict
 from finmodel.scenario.impact_model import KPI, IndicatorSpec, LogicModel, PortfolioSpec
 from finmodel.vocabulary import (
     DEFAULT_LGD,
@@ -33,20 +35,9 @@ from finmodel.vocabulary import (
     WaterfallStyle,
 )
 
-Identifier = Annotated[
-    str,
-    Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64,
-          description="a name made of letters, digits, '_' and '-', starting with a letter"),
-]
+Z90 = 1.2815515655446004  # the standard normal's 90th percentile (scipy.special.ndtri(0.9))
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Rate = Annotated[float, Field(ge=0.0, le=1.0)]
-
-
-class Strict(BaseModel):
-    """Base of every scenario model: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False,
-                              allow_inf_nan=False)
 
 
 class Ticket(Strict):
@@ -332,6 +323,11 @@ class Need(Strict):
 
     median: float = Field(gt=0.0, description="median need")
     p90: float = Field(gt=0.0, description="90th percentile of the need (>= median)")
+
+    @property
+    def sigma(self) -> float:
+        """The lognormal's sigma: log(p90 / median) / z_0.9."""
+        return math.log(self.p90 / self.median) / Z90
 
 
 class StageTerms(Strict):

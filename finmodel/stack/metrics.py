@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize
 
+from finmodel.economics import is_public, mobilisation_ratio, public_expected_cost
 from finmodel.engine.distribution import LossDistribution
 from finmodel.engine.pool import FloatArray, Pool
 from finmodel.stack.irr import discount_factors, irr
@@ -24,7 +25,6 @@ from finmodel.stack.waterfall import Collections, Ledger, StackTerms, run_waterf
 
 VAR_LEVEL = 0.99
 Row = dict[str, Any]
-PUBLIC_SECTORS = {"public", "philanthropic"}
 
 
 @dataclass(frozen=True)
@@ -241,7 +241,7 @@ def vehicle_row(run: StackRun, pool: Pool, tranches: list[Row], guarantees: list
     private_money = 0.0
     public_money = 0.0
     for j, row in enumerate(tranches):
-        public = row["sector"] in PUBLIC_SECTORS
+        public = is_public(row["sector"])
         concessional = row["market_coupon"] > row["coupon"]
         if public:
             cost_tranches += row["notional"] - tranche_pv(run, j)
@@ -252,7 +252,7 @@ def vehicle_row(run: StackRun, pool: Pool, tranches: list[Row], guarantees: list
             private_money += row["notional"]
     cost_guarantees = 0.0
     for g in guarantees:
-        if g["sector"] in PUBLIC_SECTORS:
+        if is_public(g["sector"]):
             cost_guarantees += g["pv_payment"] - g["pv_fees"]
             public_money += g["max_payout"]
     covered = sum(float(terms.notional[c]) for c in set(terms.guarantee_covers.tolist()))
@@ -273,13 +273,16 @@ def vehicle_row(run: StackRun, pool: Pool, tranches: list[Row], guarantees: list
         "guarantee_fees": sum(g["fees"] for g in guarantees),
         "management_fees": sample.mean(ledger.management_fees.sum(axis=1)),
         "vehicle_residual": sample.mean(residual),
-        "public_expected_cost": cost_tranches + cost_guarantees,
+        # losses and forgone return of public tranches (a grant loses its notional)
+        "public_expected_cost": public_expected_cost(
+            losses=cost_tranches - forgone, grants=0.0, forgone_return=forgone,
+            guarantee_payments=cost_guarantees, guarantee_fees=0.0),
         "public_cost_losses": cost_tranches - forgone,
         "public_cost_forgone_return": forgone,
         "public_cost_guarantees": cost_guarantees,
         "private_money": private_money,
         "public_and_concessional_money": public_money,
-        "mobilisation_ratio": _safe_ratio(private_money, public_money),
+        "mobilisation_ratio": mobilisation_ratio(private_money, public_money),
         "guarantee_multiplier": _safe_ratio(covered, max_payout),
         "subsidy": sum(r["subsidy"] for r in tranches),
         "subsidy_to_private": sum(r["subsidy_to_private"] for r in tranches),
