@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from finmodel.bundle.coverage import coverage_table
-from finmodel.bundle.simulation import BundleRun, Ledgers
+from finmodel.bundle.ledgers import Ledgers
+from finmodel.bundle.simulation import BundleRun
 from finmodel.bundle.tables import (
     facility_table,
     flow_table,

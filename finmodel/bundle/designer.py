@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from finmodel.bundle.simulation import ISSUES, Ledgers
+from finmodel.bundle.ledgers import ISSUES, Ledgers
 from finmodel.bundle.tables import money
 from finmodel.scenario.model import Facility, Scenario
 from finmodel.vocabulary import STAGE_ORDER, FacilityKind, Issue, ProviderType, Sector, Stage

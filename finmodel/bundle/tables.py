@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from finmodel.bundle.simulation import ISSUES, STATUS, Ledgers
+from finmodel.bundle.ledgers import ISSUES, STATUS, Ledgers
 from finmodel.economics import is_public, mobilisation_ratio, public_expected_cost
 from finmodel.scenario.model import Scenario
 from finmodel.vocabulary import STAGE_ORDER, FacilityKind
