@@ -47,6 +47,27 @@ def test_grid_sweep_expands_every_combination_and_rebalances_the_stack() -> None
     assert [p.scenario.seed for p in points] == run_seeds(20250401, 8)
 
 
+def test_common_random_numbers_give_every_point_the_scenarios_seed() -> None:
+    from finmodel import run
+    from finmodel.scenario.changes import with_changes
+
+    base = load_scenario(GRID)
+    assert base.sweep is not None
+    crn = base.model_copy(update={"sweep": base.sweep.model_copy(
+        update={"common_random_numbers": True})})
+    points = expand(crn)
+    assert [p.scenario.seed for p in points] == [base.seed] * len(points)
+    # the same paths at every point: two points differing only in the first-loss size have
+    # the same pool loss on every path (the Monte Carlo noise cancels in the difference)
+    a, b = (p for p in points if p.parameters["vehicles.impact_fund.correlation"] == 0.1
+            and p.parameters["vehicles.impact_fund.tranches.first_loss.size"] in (0.05, 0.1))
+    pool_a = run(a.scenario).vehicles["pool_expected_loss"].iloc[0]
+    pool_b = run(b.scenario).vehicles["pool_expected_loss"].iloc[0]
+    assert pool_a == pool_b
+    again = with_changes(crn, {"sweep.common_random_numbers": False})
+    assert [p.scenario.seed for p in expand(again)] == run_seeds(base.seed, len(points))
+
+
 def test_run_seeds_come_from_seedsequence_spawn() -> None:
     seeds = run_seeds(7, 3)
     children = np.random.SeedSequence(7).spawn(3)

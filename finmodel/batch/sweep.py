@@ -2,7 +2,8 @@
 
 Paths are those of :mod:`finmodel.scenario.changes` (the one way to change a scenario:
 the top tranche absorbs size changes). Every point is validated as a whole scenario
-before anything runs, and each
+before anything runs. With ``common_random_numbers: true`` every point uses the
+scenario's seed (differences between points come from the changes alone); otherwise each
 run's seed is derived from the scenario seed and the run's index with
 ``numpy.random.SeedSequence.spawn``, so results do not depend on where or in which
 order runs execute.
@@ -88,7 +89,8 @@ def expand(scenario: Scenario, file: str = "<scenario>", lines: Any = None) -> l
     design = _design(scenario, range_paths)
     points_params = [dict(zip(grid_paths, combo, strict=True)) | sample
                      for combo in combos for sample in design]
-    seeds = run_seeds(scenario.seed, len(points_params))
+    seeds = ([scenario.seed] * len(points_params) if sweep.common_random_numbers
+             else run_seeds(scenario.seed, len(points_params)))
     points, problems = [], []
     for index, params in enumerate(points_params):
         changed = apply_changes(base, {concrete[p]: v for p, v in params.items()})

@@ -403,6 +403,11 @@ class Sweep(Strict):
                                            description="path -> [low, high] for random designs")
     count: int | None = Field(default=None, ge=1, le=100_000,
                               description="points of a random or latin_hypercube design")
+    common_random_numbers: bool = Field(
+        default=False,
+        description="every point runs with the scenario's own seed (the same random numbers), "
+        "so differences between points come from the changes alone; false: each point gets "
+        "its own seed derived from the scenario seed and its index")
 
 
 class Scenario(Strict):
