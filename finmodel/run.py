@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 
 import pandas as pd
 
@@ -10,20 +11,8 @@ from finmodel.bundle import simulate_bundle
 from finmodel.impact.results import build_portfolios
 from finmodel.results import RunResults
 from finmodel.scenario.model import Scenario
+from finmodel.stack.records import GuaranteeRecord, TrancheRecord, frame
 from finmodel.stack.vehicle import PoolModel, evaluate
-
-TRANCHE_COLUMNS = ["vehicle", "tranche", "kind", "provider", "sector", "residual_holder",
-                   "attach", "detach", "notional", "coupon", "market_coupon", "expected_loss",
-                   "expected_loss_pct", "gross_expected_loss", "guarantee_received",
-                   "prob_loss", "var_99", "es_99", "expected_cash", "expected_return",
-                   "irr_mean", "irr_p10", "irr_p50", "irr_p90", "hurdle_return",
-                   "prob_hurdle_met", "discount_rate", "npv", "wal_years", "pv_loss",
-                   "subsidy", "subsidy_to_private", "breakeven_pd_multiple",
-                   "expected_loss_se", "prob_loss_se", "expected_cash_se", "irr_mean_se",
-                   "prob_hurdle_met_se"]
-GUARANTEE_COLUMNS = ["vehicle", "provider", "sector", "covers", "rate", "cap", "max_payout",
-                     "expected_payment", "expected_payment_se", "pv_payment", "prob_called",
-                     "var_99", "fees", "pv_fees", "multiplier"]
 
 
 def run(scenario: Scenario, progress: Callable[[int, int], None] | None = None) -> RunResults:
@@ -39,28 +28,29 @@ def run(scenario: Scenario, progress: Callable[[int, int], None] | None = None) 
         ``results.gaps``, ``.handoffs``, ``.providers``, ``.coverage`` the bundle's tables;
         ``results.portfolios`` the two portfolios compared.
     """
-    tranches: list[dict[str, object]] = []
+    tranches: list[tuple[dict[str, str], TrancheRecord]] = []
+    guarantees: list[tuple[dict[str, str], GuaranteeRecord]] = []
     vehicles: list[dict[str, object]] = []
-    guarantees: list[dict[str, object]] = []
     cashflows: list[dict[str, object]] = []
     one_period: list[dict[str, object]] = []
     distributions = {}
     for vehicle in scenario.vehicles:
         model = PoolModel.build(scenario, vehicle)
         result = evaluate(scenario, model)
-        tranches += [{"vehicle": vehicle.id, **row} for row in result.tranches]
-        guarantees += [{"vehicle": vehicle.id, **row} for row in result.guarantees]
-        cashflows += [{"vehicle": vehicle.id, **row} for row in result.cashflows]
-        one_period += [{"vehicle": vehicle.id, **row} for row in result.one_period]
-        vehicles.append({"vehicle": vehicle.id, **result.vehicle})
+        key = {"vehicle": vehicle.id}
+        tranches += [(key, row) for row in result.tranches]
+        guarantees += [(key, row) for row in result.guarantees]
+        cashflows += [{**key, **row} for row in result.cashflows]
+        one_period += [{**key, **row} for row in result.one_period]
+        vehicles.append({**key, **asdict(result.vehicle), **asdict(result.horizon)})
         distributions[vehicle.id] = model.horizon
     return RunResults(
         bundle=simulate_bundle(scenario, progress=progress) if scenario.has_bundle else None,
         portfolios=build_portfolios(scenario) if scenario.portfolio is not None else None,
         scenario=scenario,
-        tranches=pd.DataFrame(tranches, columns=TRANCHE_COLUMNS),
+        tranches=frame(tranches, TrancheRecord),
         vehicles=pd.DataFrame(vehicles),
-        guarantees=pd.DataFrame(guarantees, columns=GUARANTEE_COLUMNS),
+        guarantees=frame(guarantees, GuaranteeRecord),
         cashflows=pd.DataFrame(cashflows),
         one_period=pd.DataFrame(one_period),
         loss_distributions=distributions,

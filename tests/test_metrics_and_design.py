@@ -118,7 +118,7 @@ def _senior_figure(scenario, size: float, column: str) -> float:  # type: ignore
     vehicle = scenario.vehicles[0]
     model = PoolModel.build(scenario, vehicle)
     terms = stack_terms(scenario, vehicle, sizes=[size, 1 - size], pool=model.pool)
-    return float(tranche_rows(model.run(terms), model.pool)[-1][column])
+    return float(getattr(tranche_rows(model.run(terms), model.pool)[-1], column))
 
 
 @pytest.mark.parametrize(("target", "value"), [

@@ -21,6 +21,12 @@ from finmodel.economics import is_public, mobilisation_ratio, public_expected_co
 from finmodel.engine.distribution import LossDistribution
 from finmodel.engine.pool import FloatArray, Pool
 from finmodel.stack.irr import discount_factors, irr
+from finmodel.stack.records import (
+    GuaranteeRecord,
+    HorizonLossRecord,
+    TrancheRecord,
+    VehicleRecord,
+)
 from finmodel.stack.waterfall import Collections, Ledger, StackTerms, run_waterfall
 
 VAR_LEVEL = 0.99
@@ -128,7 +134,7 @@ def subsidy(run: StackRun, j: int) -> tuple[float, float]:
     return given, gained
 
 
-def tranche_rows(run: StackRun, pool: Pool) -> list[Row]:
+def tranche_rows(run: StackRun, pool: Pool) -> list[TrancheRecord]:
     """One row of figures per tranche, bottom to top."""
     terms, ledger, sample = run.terms, run.ledger, run.sample
     times = run.collections.times
@@ -152,50 +158,50 @@ def tranche_rows(run: StackRun, pool: Pool) -> list[Row]:
                        - ledger.guarantee_received[:, :, j])
         given, gained = subsidy(run, j)
         irr_ok = ~np.isnan(rates)
-        rows.append({
-            "tranche": name,
-            "kind": terms.kinds[j].value,
-            "provider": terms.providers[j],
-            "sector": terms.sectors[j].value,
-            "residual_holder": terms.residual_holder == j,
-            "attach": float(terms.attach[j]),
-            "detach": float(terms.detach[j]),
-            "notional": notional,
-            "coupon": float(terms.coupon[j]),
-            "market_coupon": float(terms.market_coupon[j]),
-            "expected_loss": sample.mean(net),
-            "expected_loss_pct": _safe_ratio(sample.mean(net), notional),
-            "gross_expected_loss": sample.mean(net + received),
-            "guarantee_received": sample.mean(received),
-            "prob_loss": sample.mean(lost),
-            "var_99": sample.quantile(VAR_LEVEL, net),
-            "es_99": sample.expected_shortfall(VAR_LEVEL, net),
-            "expected_cash": sample.mean(total_cash),
-            "expected_return": expected_flow_irr(run, j),
-            "irr_mean": sample.mean(rates) if irr_ok.all() else float("nan"),
-            "irr_p10": sample.quantile(0.10, rates) if irr_ok.all() else float("nan"),
-            "irr_p50": sample.quantile(0.50, rates) if irr_ok.all() else float("nan"),
-            "irr_p90": sample.quantile(0.90, rates) if irr_ok.all() else float("nan"),
-            "hurdle_return": hurdle,
-            "prob_hurdle_met": float("nan") if met is None else sample.mean(met),
-            "discount_rate": rate,
-            "npv": float(np.sum(run.expected(cash) * factors)) - notional,
-            "wal_years": _safe_ratio(float(np.sum(times * back)), float(np.sum(back))),
-            "pv_loss": float(np.sum(run.expected(net_written) * factors)),
-            "subsidy": given,
-            "subsidy_to_private": gained,
-            "breakeven_pd_multiple": breakeven_pd_multiple(
+        rows.append(TrancheRecord(
+            tranche=name,
+            kind=terms.kinds[j].value,
+            provider=terms.providers[j],
+            sector=terms.sectors[j].value,
+            residual_holder=terms.residual_holder == j,
+            attach=float(terms.attach[j]),
+            detach=float(terms.detach[j]),
+            notional=notional,
+            coupon=float(terms.coupon[j]),
+            market_coupon=float(terms.market_coupon[j]),
+            expected_loss=sample.mean(net),
+            expected_loss_pct=_safe_ratio(sample.mean(net), notional),
+            gross_expected_loss=sample.mean(net + received),
+            guarantee_received=sample.mean(received),
+            prob_loss=sample.mean(lost),
+            var_99=sample.quantile(VAR_LEVEL, net),
+            es_99=sample.expected_shortfall(VAR_LEVEL, net),
+            expected_cash=sample.mean(total_cash),
+            expected_return=expected_flow_irr(run, j),
+            irr_mean=sample.mean(rates) if irr_ok.all() else float("nan"),
+            irr_p10=sample.quantile(0.10, rates) if irr_ok.all() else float("nan"),
+            irr_p50=sample.quantile(0.50, rates) if irr_ok.all() else float("nan"),
+            irr_p90=sample.quantile(0.90, rates) if irr_ok.all() else float("nan"),
+            hurdle_return=hurdle,
+            prob_hurdle_met=float("nan") if met is None else sample.mean(met),
+            discount_rate=rate,
+            npv=float(np.sum(run.expected(cash) * factors)) - notional,
+            wal_years=_safe_ratio(float(np.sum(times * back)), float(np.sum(back))),
+            pv_loss=float(np.sum(run.expected(net_written) * factors)),
+            subsidy=given,
+            subsidy_to_private=gained,
+            breakeven_pd_multiple=breakeven_pd_multiple(
                 pool, float(terms.attach[j]) * terms.exposure),
-            "expected_loss_se": sample.standard_error(net),
-            "prob_loss_se": sample.standard_error(lost),
-            "expected_cash_se": sample.standard_error(total_cash),
-            "irr_mean_se": sample.standard_error(rates) if irr_ok.all() else float("nan"),
-            "prob_hurdle_met_se": float("nan") if met is None else sample.standard_error(met),
-        })
+            expected_loss_se=sample.standard_error(net),
+            prob_loss_se=sample.standard_error(lost),
+            expected_cash_se=sample.standard_error(total_cash),
+            irr_mean_se=sample.standard_error(rates) if irr_ok.all() else float("nan"),
+            prob_hurdle_met_se=float("nan") if met is None else sample.standard_error(met),
+        ))
     return rows
 
 
-def guarantee_rows(run: StackRun) -> list[Row]:
+def guarantee_rows(run: StackRun) -> list[GuaranteeRecord]:
     """One row per guarantee: what it may pay, what it is expected to pay, what it earns."""
     terms, ledger, sample = run.terms, run.ledger, run.sample
     rows = []
@@ -205,26 +211,27 @@ def guarantee_rows(run: StackRun) -> list[Row]:
         total = pay.sum(axis=1)
         rate = float(terms.guarantee_discount_rate[g])
         max_payout = float(terms.guarantee_max_payout[g])
-        rows.append({
-            "provider": terms.guarantee_providers[g],
-            "sector": terms.guarantee_sectors[g].value,
-            "covers": terms.names[covered],
-            "rate": float(terms.guarantee_rate[g]),
-            "cap": float(terms.guarantee_cap[g]),
-            "max_payout": max_payout,
-            "expected_payment": sample.mean(total),
-            "expected_payment_se": sample.standard_error(total),
-            "pv_payment": present_value(run, pay, rate),
-            "prob_called": sample.mean((total > 0).astype(float)),
-            "var_99": sample.quantile(VAR_LEVEL, total),
-            "fees": sample.mean(fees.sum(axis=1)),
-            "pv_fees": present_value(run, fees, rate),
-            "multiplier": _safe_ratio(float(terms.notional[covered]), max_payout),
-        })
+        rows.append(GuaranteeRecord(
+            provider=terms.guarantee_providers[g],
+            sector=terms.guarantee_sectors[g].value,
+            covers=terms.names[covered],
+            rate=float(terms.guarantee_rate[g]),
+            cap=float(terms.guarantee_cap[g]),
+            max_payout=max_payout,
+            expected_payment=sample.mean(total),
+            expected_payment_se=sample.standard_error(total),
+            pv_payment=present_value(run, pay, rate),
+            prob_called=sample.mean((total > 0).astype(float)),
+            var_99=sample.quantile(VAR_LEVEL, total),
+            fees=sample.mean(fees.sum(axis=1)),
+            pv_fees=present_value(run, fees, rate),
+            multiplier=_safe_ratio(float(terms.notional[covered]), max_payout),
+        ))
     return rows
 
 
-def vehicle_row(run: StackRun, pool: Pool, tranches: list[Row], guarantees: list[Row]) -> Row:
+def vehicle_row(run: StackRun, pool: Pool, tranches: list[TrancheRecord],
+                guarantees: list[GuaranteeRecord]) -> VehicleRecord:
     """Public cost, mobilisation and the concession's transfer of one vehicle.
 
     Public expected cost (present value): for each public or philanthropic tranche, its
@@ -241,67 +248,67 @@ def vehicle_row(run: StackRun, pool: Pool, tranches: list[Row], guarantees: list
     private_money = 0.0
     public_money = 0.0
     for j, row in enumerate(tranches):
-        public = is_public(row["sector"])
-        concessional = row["market_coupon"] > row["coupon"]
+        public = is_public(row.sector)
+        concessional = row.market_coupon > row.coupon
         if public:
-            cost_tranches += row["notional"] - tranche_pv(run, j)
-            forgone += row["subsidy"]
+            cost_tranches += row.notional - tranche_pv(run, j)
+            forgone += row.subsidy
         if public or concessional:
-            public_money += row["notional"]
+            public_money += row.notional
         else:
-            private_money += row["notional"]
+            private_money += row.notional
     cost_guarantees = 0.0
     for g in guarantees:
-        if is_public(g["sector"]):
-            cost_guarantees += g["pv_payment"] - g["pv_fees"]
-            public_money += g["max_payout"]
+        if is_public(g.sector):
+            cost_guarantees += g.pv_payment - g.pv_fees
+            public_money += g.max_payout
     covered = sum(float(terms.notional[c]) for c in set(terms.guarantee_covers.tolist()))
     max_payout = float(np.sum(terms.guarantee_max_payout))
     sample = run.sample
     residual = ledger.vehicle_residual.sum(axis=1)
-    return {
-        "exposure": terms.exposure,
-        "loans": int(pool.count.sum()),
-        "horizon_years": terms.horizon_years,
-        "periods": int(run.collections.times.shape[0]),
-        "paths": int(run.collections.weights.shape[0]),
-        "cumulative_pd": _safe_ratio(float(np.sum(pool.count * pool.exposure * pool.pd)),
+    return VehicleRecord(
+        exposure=terms.exposure,
+        loans=int(pool.count.sum()),
+        horizon_years=terms.horizon_years,
+        periods=int(run.collections.times.shape[0]),
+        paths=int(run.collections.weights.shape[0]),
+        cumulative_pd=_safe_ratio(float(np.sum(pool.count * pool.exposure * pool.pd)),
                                      terms.exposure),
-        "pool_expected_loss": sample.mean(),
-        "pool_expected_loss_se": sample.standard_error(),
-        "guarantor_expected_loss": sum(g["expected_payment"] for g in guarantees),
-        "guarantee_fees": sum(g["fees"] for g in guarantees),
-        "management_fees": sample.mean(ledger.management_fees.sum(axis=1)),
-        "vehicle_residual": sample.mean(residual),
+        pool_expected_loss=sample.mean(),
+        pool_expected_loss_se=sample.standard_error(),
+        guarantor_expected_loss=sum(g.expected_payment for g in guarantees),
+        guarantee_fees=sum(g.fees for g in guarantees),
+        management_fees=sample.mean(ledger.management_fees.sum(axis=1)),
+        vehicle_residual=sample.mean(residual),
         # losses and forgone return of public tranches (a grant loses its notional)
-        "public_expected_cost": public_expected_cost(
+        public_expected_cost=public_expected_cost(
             losses=cost_tranches - forgone, grants=0.0, forgone_return=forgone,
             guarantee_payments=cost_guarantees, guarantee_fees=0.0),
-        "public_cost_losses": cost_tranches - forgone,
-        "public_cost_forgone_return": forgone,
-        "public_cost_guarantees": cost_guarantees,
-        "private_money": private_money,
-        "public_and_concessional_money": public_money,
-        "mobilisation_ratio": mobilisation_ratio(private_money, public_money),
-        "guarantee_multiplier": _safe_ratio(covered, max_payout),
-        "subsidy": sum(r["subsidy"] for r in tranches),
-        "subsidy_to_private": sum(r["subsidy_to_private"] for r in tranches),
-    }
+        public_cost_losses=cost_tranches - forgone,
+        public_cost_forgone_return=forgone,
+        public_cost_guarantees=cost_guarantees,
+        private_money=private_money,
+        public_and_concessional_money=public_money,
+        mobilisation_ratio=mobilisation_ratio(private_money, public_money),
+        guarantee_multiplier=_safe_ratio(covered, max_payout),
+        subsidy=sum(r.subsidy for r in tranches),
+        subsidy_to_private=sum(r.subsidy_to_private for r in tranches),
+    )
 
 
-def horizon_loss_row(dist: LossDistribution) -> Row:
+def horizon_loss_row(dist: LossDistribution) -> HorizonLossRecord:
     """The one-period engine's pool loss at the horizon (exact, Monte Carlo or LHP)."""
-    return {
-        "engine": dist.method,
-        "expected_loss": dist.mean(),
-        "expected_loss_pct": dist.mean() / dist.exposure,
-        "expected_loss_se": dist.standard_error(),
-        "loss_p50": dist.quantile(0.50),
-        "loss_p90": dist.quantile(0.90),
-        "loss_p99": dist.quantile(0.99),
-        "loss_p999": dist.quantile(0.999),
-        "es_99": dist.expected_shortfall(0.99),
-    }
+    return HorizonLossRecord(
+        engine=dist.method,
+        expected_loss=dist.mean(),
+        expected_loss_pct=dist.mean() / dist.exposure,
+        expected_loss_se=dist.standard_error(),
+        loss_p50=dist.quantile(0.50),
+        loss_p90=dist.quantile(0.90),
+        loss_p99=dist.quantile(0.99),
+        loss_p999=dist.quantile(0.999),
+        es_99=dist.expected_shortfall(0.99),
+    )
 
 
 def _bands(values: FloatArray, sample: LossDistribution) -> tuple[FloatArray, FloatArray]:

@@ -8,7 +8,6 @@ subsidy's re-run at market terms) is paid out of the same paths: common random n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from finmodel.engine import loss_distribution
 from finmodel.engine.distribution import LossDistribution
@@ -25,6 +24,12 @@ from finmodel.stack.metrics import (
     run_stack,
     tranche_rows,
     vehicle_row,
+)
+from finmodel.stack.records import (
+    GuaranteeRecord,
+    HorizonLossRecord,
+    TrancheRecord,
+    VehicleRecord,
 )
 from finmodel.stack.waterfall import Collections, StackTerms, stack_terms
 
@@ -65,9 +70,10 @@ class PoolModel:
 class VehicleResult:
     """Every table row of one vehicle."""
 
-    tranches: list[Row]
-    guarantees: list[Row]
-    vehicle: Row
+    tranches: list[TrancheRecord]
+    guarantees: list[GuaranteeRecord]
+    vehicle: VehicleRecord
+    horizon: HorizonLossRecord
     cashflows: list[Row]
     one_period: list[Row]
     run: StackRun
@@ -88,14 +94,13 @@ def evaluate(scenario: Scenario, model: PoolModel, terms: StackTerms | None = No
     run = model.run(terms)
     t_rows = tranche_rows(run, model.pool)
     g_rows = guarantee_rows(run)
-    v_row: dict[str, Any] = {**vehicle_row(run, model.pool, t_rows, g_rows),
-                             **horizon_loss_row(model.horizon)}
+    v_row = vehicle_row(run, model.pool, t_rows, g_rows)
     cash: list[Row] = []
     one: list[Row] = []
     if details:
         cash = cashflow_rows(run, model.flows.interest, model.flows.principal,
                              model.flows.recoveries)
         one_run = model.one_period(terms)
-        one = [{"engine": model.horizon.method, **{c: r[c] for c in ONE_PERIOD_COLUMNS}}
+        one = [{"engine": model.horizon.method, **{c: getattr(r, c) for c in ONE_PERIOD_COLUMNS}}
                for r in tranche_rows(one_run, model.pool)]
-    return VehicleResult(t_rows, g_rows, v_row, cash, one, run)
+    return VehicleResult(t_rows, g_rows, v_row, horizon_loss_row(model.horizon), cash, one, run)
