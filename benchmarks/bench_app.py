@@ -14,6 +14,7 @@ Run: ``python -m benchmarks.bench_app``
 
 from __future__ import annotations
 
+import json
 import statistics
 import tempfile
 import time
@@ -21,6 +22,7 @@ from io import BytesIO
 
 import diskcache
 import numpy as np
+from plotly.utils import PlotlyJSONEncoder
 from pypdf import PdfReader
 
 from finmodel import run
@@ -28,7 +30,7 @@ from finmodel.scenario.loader import load_scenario
 from finmodel.stack.design import SeniorTarget
 from finmodel.ui.export import Renderer, board_paper
 from finmodel.ui.figures import make_stack
-from finmodel.ui.pages.stack import FIGURES
+from finmodel.ui.pages.stack import stack_view
 from finmodel.ui.state import ResultsCache, stack_what_if
 from tests.conftest import ROOT
 
@@ -36,10 +38,10 @@ DEFAULT = ROOT / "scenarios" / "dormant_deposit_fund.yaml"
 
 
 def slider_change(cache: ResultsCache, base, first_loss: float) -> None:  # type: ignore[no-untyped-def]
+    """What the stack page's callback does for a slider move, and the response's JSON."""
     scenario = stack_what_if(base, "subordinated_fund", first_loss, None, None, 0.0)
-    results = cache.get_or_run(scenario)
-    for _, make in FIGURES:
-        make(results, "ja", "subordinated_fund").to_json()
+    figures, rows = stack_view(cache, scenario, "subordinated_fund", "ja")
+    json.dumps([figures, rows], cls=PlotlyJSONEncoder)
 
 
 def smallest_first_loss(cache: ResultsCache, base, target: float) -> None:  # type: ignore[no-untyped-def]
@@ -56,9 +58,12 @@ def main() -> None:
             start = time.perf_counter()
             slider_change(cache, base, float(first_loss))
             times.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        slider_change(cache, base, 0.05)
-        cached = time.perf_counter() - start
+        cached_times = []
+        for first_loss in np.linspace(0.05, 0.3, 20):  # back over the same positions
+            start = time.perf_counter()
+            slider_change(cache, base, float(first_loss))
+            cached_times.append(time.perf_counter() - start)
+        cached = statistics.median(cached_times)
         designs = []
         for target in (0.005, 0.002, 0.001):
             start = time.perf_counter()
@@ -69,7 +74,7 @@ def main() -> None:
         design_cached = time.perf_counter() - start
     print("slider change on the default scenario (server side, what-if callback):")
     print(f"  median {statistics.median(times) * 1e3:.0f} ms, max {max(times) * 1e3:.0f} ms "
-          f"(cache miss); {cached * 1e3:.0f} ms when the scenario is cached")
+          f"(cache miss); median {cached * 1e3:.1f} ms when the scenario is cached (goal <= 30 ms)")
     print("smallest first loss meeting the senior target (background callback):")
     print(f"  median {statistics.median(designs):.2f} s (cache miss); "
           f"{design_cached * 1e3:.0f} ms when cached")

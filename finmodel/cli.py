@@ -16,6 +16,9 @@ from pathlib import Path
 
 from finmodel import __version__
 
+#: The growth stages firms move through (the vocabulary's STAGE_ORDER, kept here so that
+#: --help needs no import of the package's modules).
+PIPELINE_STAGES = ["seed", "early", "middle", "later"]
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -105,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     close.add_argument("file", metavar="FILE")
     close.add_argument("--share", type=float, required=True,
                        help="share of the gap to close, e.g. 0.3")
-    close.add_argument("--stage", choices=["seed", "early", "middle", "later"],
+    close.add_argument("--stage", choices=PIPELINE_STAGES,
                        help="only this stage's gap (default: the total gap)")
     close.add_argument("--issue", help="only this issue's gap (with or without --stage)")
     close.add_argument("--replications", type=int, default=40,

@@ -172,6 +172,8 @@ DEFAULT_LGD: dict[Instrument, float] = {
 
 #: Growth stages in the order firms move through them.
 STAGE_ORDER: tuple[Stage, ...] = (Stage.seed, Stage.early, Stage.middle, Stage.later)
+#: Where a firm goes after the later stage (an IPO, M&A or local IPO): a handoff target.
+EXIT = "exit"
 
 
 class FacilityKind(StrEnum):

@@ -218,3 +218,10 @@ def test_portfolio_without_kpis_runs(tmp_path: Path, capsys: pytest.CaptureFixtu
     file.write_text(yaml.safe_dump(data, allow_unicode=True))
     assert main(["run", str(file)]) == 0
     assert "portfolios" in capsys.readouterr().out
+
+
+def test_the_clis_stage_choices_are_the_pipelines_stages() -> None:
+    from finmodel.cli import PIPELINE_STAGES
+    from finmodel.vocabulary import STAGE_ORDER
+
+    assert [stage.value for stage in STAGE_ORDER] == PIPELINE_STAGES

@@ -503,6 +503,15 @@ def test_applying_a_design_changes_its_lever_and_validates(designer_answer) -> N
     new = added.facilities[-1]
     assert (new.kind.value, new.provider, new.budget, [s.value for s in new.stages]) == (
         "guarantee", "cgc", 400.0, ["seed"])
+    # Written into the file's own text: its comments and layout stay, one line changes
+    # (a set lever) or one line is added (a new facility).
+    import difflib
+    for design, changed_lines in [("widen pref_guarantee: budget", 2), ("add guarantee (cgc)", 1)]:
+        out = apply_design(text_, name, 0.3, "seed", {"design": design, "value": 400.0})
+        assert out.count("#") == text_.count("#"), design
+        diff = [d for d in difflib.ndiff(text_.splitlines(), out.splitlines())
+                if d.startswith(("- ", "+ "))]
+        assert len(diff) == changed_lines, (design, diff)
     with pytest.raises(ValueError, match="not a change this scenario offers"):
         apply_design(text_, name, 0.3, "seed", {"design": "widen nowhere: budget", "value": 1.0})
     assert designed_name(name) == "bundle_policy_shock_designed.yaml"
@@ -589,3 +598,22 @@ def test_edit_text_adds_a_missing_key_in_the_mappings_own_style() -> None:
     assert parse_text(edited, "s.yaml").vehicles[0].discount_rate == 0.03
     with pytest.raises(ScenarioError, match="no item 'nobody'"):
         edit_text(text_, {"providers.nobody.rate": 0.01}, "s.yaml")
+
+
+def test_services_parse_each_text_once_and_keep_a_bounded_number(tmp_path: Path) -> None:
+    import diskcache
+
+    from finmodel.ui import services as services_module
+    from finmodel.ui.export import Renderer
+    from finmodel.ui.services import Services
+
+    services = Services(ResultsCache(diskcache.Cache(str(tmp_path))), Renderer(), {}, "x")
+    store = {"name": "s.yaml", "text": STACK.read_text()}
+    first = services.scenario(store)
+    assert services.scenario(dict(store)) is first  # the same text: parsed once
+    with pytest.raises(ScenarioError):  # a bad text is refused, and not kept
+        services.scenario({"name": "bad.yaml", "text": "name: x\n"})
+    for k in range(services_module.PARSED_KEPT + 5):
+        services.scenario({"name": f"s{k}.yaml", "text": store["text"]})
+    assert len(services._parsed) == services_module.PARSED_KEPT
+    assert services.scenario(store) is not first  # pushed out long ago: parsed again

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,10 +24,9 @@ from scipy import optimize
 
 from finmodel.bundle.ledgers import ISSUES, Ledgers
 from finmodel.bundle.tables import money
-from finmodel.scenario.model import Facility, Scenario
+from finmodel.scenario.changes import scenario_data, validate_data, with_changes
+from finmodel.scenario.model import Scenario
 from finmodel.vocabulary import STAGE_ORDER, FacilityKind, Issue, ProviderType, Sector, Stage
-
-Apply = Callable[[float], Scenario]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,15 @@ class GapTarget:
 
 
 @dataclass(frozen=True)
+class Change:
+    """What a lever at setting x does to the scenario's data: values set by dotted path
+    (``set``), or a new item appended to a list (``append``: (list path, item))."""
+
+    set: dict[str, Any]
+    append: tuple[str, dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
 class Lever:
     """A one-parameter change to the scenario."""
 
@@ -64,13 +73,22 @@ class Lever:
     parameter: str
     baseline: float
     upper: float
-    apply: Apply
+    change: Callable[[float], Change]
+    scenario: Scenario
+
+    def apply(self, x: float) -> Scenario:
+        """The scenario with the lever at ``x``, validated (the one way to change it)."""
+        return changed(self.scenario, self.change(x))
 
 
-def _replace_facility(scenario: Scenario, index: int, key: str, value: float) -> Scenario:
-    facilities = list(scenario.facilities)
-    facilities[index] = facilities[index].model_copy(update={key: value})
-    return scenario.model_copy(update={"facilities": facilities})
+def changed(scenario: Scenario, change: Change) -> Scenario:
+    """``scenario`` with ``change`` made and validated whole."""
+    if change.append is None:
+        return with_changes(scenario, change.set, "design")
+    path, item = change.append
+    data = scenario_data(scenario)
+    data[path] = [*data.get(path, []), item]
+    return validate_data(data, "design")
 
 
 def _first_public(scenario: Scenario, preferred: ProviderType) -> str | None:
@@ -83,23 +101,45 @@ def _first_public(scenario: Scenario, preferred: ProviderType) -> str | None:
     return None
 
 
+def _new_facility(scenario: Scenario, kind: FacilityKind, funder: str,
+                  terms: dict[str, float], stages: list[Stage] | None,
+                  issues: list[Issue] | None, x: float) -> Change:
+    if x <= 0:
+        return Change({})  # a line with no budget is no line
+    taken = {f.id for f in scenario.facilities}
+    name, n = f"new_{kind.value}", 2
+    while name in taken:  # a design applied twice adds a second line
+        name, n = f"new_{kind.value}_{n}", n + 1
+    item: dict[str, Any] = {"id": name, "kind": kind.value, "provider": funder, **terms,
+                            "budget": x}
+    if stages is not None:
+        item["stages"] = [s.value for s in stages]
+    if issues is not None:
+        item["issues"] = [i.value for i in issues]
+    return Change({}, ("facilities", item))
+
+
 def levers(scenario: Scenario, target: GapTarget, scale: float = 4.0) -> list[Lever]:
     """The menu of changes for ``target`` (budgets may grow up to ``scale`` times)."""
     menu: list[Lever] = []
     stages = [target.stage] if target.stage else None
     issues = [target.issue] if target.issue else None
-    for f, facility in enumerate(scenario.facilities):
+
+    def setting(path: str) -> Callable[[float], Change]:
+        return lambda x: Change({path: x})
+
+    for facility in scenario.facilities:
+        at = f"facilities.{facility.id}"
         menu.append(Lever(f"widen {facility.id}: budget", "budget", facility.budget,
-                          facility.budget * scale,
-                          partial(_replace_facility, scenario, f, "budget")))
+                          facility.budget * scale, setting(f"{at}.budget"), scenario))
         if facility.kind is FacilityKind.guarantee:
             menu.append(Lever(f"widen {facility.id}: rate", "rate", facility.rate or 0.0, 1.0,
-                              partial(_replace_facility, scenario, f, "rate")))
+                              setting(f"{at}.rate"), scenario))
             menu.append(Lever(f"widen {facility.id}: cap", "cap", facility.cap or 0.0, 1.0,
-                              partial(_replace_facility, scenario, f, "cap")))
+                              setting(f"{at}.cap"), scenario))
         elif facility.kind is FacilityKind.first_loss:
             menu.append(Lever(f"widen {facility.id}: share", "share", facility.share or 0.0, 1.0,
-                              partial(_replace_facility, scenario, f, "share")))
+                              setting(f"{at}.share"), scenario))
     total_budget = sum(p.annual_budget for p in scenario.providers) or 1000.0
     new = [
         (FacilityKind.guarantee, ProviderType.credit_guarantee_corporation,
@@ -112,43 +152,23 @@ def levers(scenario: Scenario, target: GapTarget, scale: float = 4.0) -> list[Le
         funder = _first_public(scenario, preferred)
         if funder is None:
             continue
-
-        def add(x: float, kind: FacilityKind = kind, funder: str = funder,
-                terms: dict[str, float] = terms) -> Scenario:
-            if x <= 0:
-                return scenario  # a line with no budget is no line
-            taken = {f.id for f in scenario.facilities}
-            name, n = f"new_{kind.value}", 2
-            while name in taken:  # a design applied twice adds a second line
-                name, n = f"new_{kind.value}_{n}", n + 1
-            facility = Facility(id=name, kind=kind, provider=funder, budget=x,
-                                stages=stages, issues=issues, **terms)
-            return scenario.model_copy(update={"facilities": [*scenario.facilities, facility]})
-
-        menu.append(Lever(f"add {kind.value} ({funder})", "budget", 0.0,
-                          total_budget * scale, add))
-    for p, provider in enumerate(scenario.providers):
+        menu.append(Lever(f"add {kind.value} ({funder})", "budget", 0.0, total_budget * scale,
+                          partial(_new_facility, scenario, kind, funder, terms, stages, issues),
+                          scenario))
+    for provider in scenario.providers:
+        at = f"providers.{provider.id}"
         if provider.lends and (target.stage is None or provider.serves(
                 target.stage, target.issue or provider_issue(provider))):
-            def budget(x: float, p: int = p) -> Scenario:
-                providers = list(scenario.providers)
-                providers[p] = providers[p].model_copy(update={"annual_budget": x})
-                return scenario.model_copy(update={"providers": providers})
-
             menu.append(Lever(f"raise {provider.id}: annual budget", "annual_budget",
-                              provider.annual_budget, provider.annual_budget * scale, budget))
+                              provider.annual_budget, provider.annual_budget * scale,
+                              setting(f"{at}.annual_budget"), scenario))
         if provider.support is not None:
-            def capacity(x: float, p: int = p) -> Scenario:
-                providers = list(scenario.providers)
-                support = providers[p].support
-                assert support is not None
-                providers[p] = providers[p].model_copy(
-                    update={"support": support.model_copy(update={"capacity": max(int(x), 1)})})
-                return scenario.model_copy(update={"providers": providers})
+            def capacity(x: float, path: str = f"{at}.support.capacity") -> Change:
+                return Change({path: max(int(x), 1)})
 
             menu.append(Lever(f"raise {provider.id}: support capacity", "capacity",
                               float(provider.support.capacity),
-                              float(provider.support.capacity) * scale, capacity))
+                              float(provider.support.capacity) * scale, capacity, scenario))
     return menu
 
 
@@ -339,8 +359,14 @@ def design_gap_closure(scenario: Scenario, target: GapTarget, replications: int 
 def design_scenario(scenario: Scenario, target: GapTarget, row: pd.Series,
                     scale: float = 4.0) -> Scenario:
     """The scenario with a design row applied (its first alternative, at its setting)."""
+    return changed(scenario, design_change(scenario, target, row, scale))
+
+
+def design_change(scenario: Scenario, target: GapTarget, row: pd.Series,
+                  scale: float = 4.0) -> Change:
+    """What a design row does to the scenario's data (to write it into the file's text)."""
     name = str(row["design"]).split(" = ")[0]
     lever = next((lv for lv in levers(scenario, target, scale) if lv.design == name), None)
     if lever is None:
         raise ValueError(f"{row['design']!r} is not a change this scenario offers")
-    return lever.apply(float(row["value"]))
+    return lever.change(float(row["value"]))

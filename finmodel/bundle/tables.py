@@ -10,7 +10,7 @@ import pandas as pd
 from finmodel.bundle.ledgers import ISSUES, STATUS, Ledgers
 from finmodel.economics import is_public, mobilisation_ratio, public_expected_cost
 from finmodel.scenario.model import Scenario
-from finmodel.vocabulary import STAGE_ORDER, FacilityKind
+from finmodel.vocabulary import EXIT, STAGE_ORDER, FacilityKind
 
 BANDS = (10, 50, 90)
 
@@ -102,14 +102,14 @@ def handoff_table(ledgers: list[Ledgers]) -> pd.DataFrame:
     funded = np.stack([lg.funded_next for lg in ledgers])
     rows = []
     for s, stage in enumerate(STAGE_ORDER):
-        target = STAGE_ORDER[s + 1].value if s + 1 < len(STAGE_ORDER) else "exit"
+        target = STAGE_ORDER[s + 1].value if s + 1 < len(STAGE_ORDER) else EXIT
         total = graduates[:, s].sum()
-        share = funded[:, s].sum() / total if target != "exit" and total > 0 else np.nan
+        share = funded[:, s].sum() / total if target != EXIT and total > 0 else np.nan
         p10, p50, p90 = np.percentile(graduates[:, s], BANDS)
         rows.append({"from_stage": stage.value, "to_stage": target,
                      "graduates": graduates[:, s].mean(), "graduates_p10": p10,
                      "graduates_p50": p50, "graduates_p90": p90,
-                     "funded_next": funded[:, s].mean() if target != "exit" else np.nan,
+                     "funded_next": funded[:, s].mean() if target != EXIT else np.nan,
                      "share_funded": share,
                      "graduates_potential": potential[:, s].mean(),
                      "graduates_lost": (potential[:, s] - graduates[:, s]).mean()})

@@ -98,3 +98,48 @@ def edit_text(text: str, changes: Mapping[str, Any], file: str = "<scenario>") -
         edited = edited[:start] + new + edited[end:]
     parse_scenario(edited, file)
     return edited
+
+
+def append_item(text: str, path: str, item: Mapping[str, Any], file: str = "<scenario>") -> str:
+    """``text`` with ``item`` appended to the top-level list ``path`` (a flow mapping on a
+    new line of a block list, or inside a flow list; the key is added at the end of the
+    file when the file has no such list), validated.
+
+    Raises:
+        ScenarioError: the text or the result is not a valid scenario.
+    """
+    parse_scenario(text, file)
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    assert isinstance(root, MappingNode)
+    flow = yaml_flow(item)
+    node = next((v for k, v in root.value if isinstance(k, ScalarNode) and k.value == path),
+                None)
+    if node is None or (isinstance(node, ScalarNode) and node.value in ("", "~", "null")):
+        edited = text.rstrip("\n") + f"\n{path}:\n  - {flow}\n" if node is None else \
+            text[:node.start_mark.index] + f"\n  - {flow}" + text[node.end_mark.index:]
+    elif isinstance(node, SequenceNode) and (node.flow_style or not node.value):
+        bracket = text.rindex("]", 0, node.end_mark.index)
+        edited = text[:bracket] + (", " if node.value else "") + flow + text[bracket:]
+    elif isinstance(node, SequenceNode):
+        last = node.value[-1]
+        end = last.end_mark.index
+        line_end = text.find("\n", end)
+        line_end = len(text) if line_end < 0 else line_end
+        if end > 0 and text[end - 1] == "\n":
+            line_end = end - 1
+        first = node.value[0].start_mark
+        line_start = text.rfind("\n", 0, first.index) + 1
+        dash = text.index("-", line_start)
+        edited = text[:line_end] + "\n" + " " * (dash - line_start) + f"- {flow}" \
+            + text[line_end:]
+    else:
+        raise ValueError(f"{path} is not a list")
+    parse_scenario(edited, file)
+    return edited
+
+
+def yaml_flow(item: Mapping[str, Any]) -> str:
+    """A mapping as one line of YAML flow style: ``{id: x, kind: guarantee, ...}``."""
+    dumped = yaml.safe_dump(dict(item), default_flow_style=True, width=math.inf,
+                            sort_keys=False)
+    return dumped.strip()

@@ -8,6 +8,7 @@ touch the app.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -17,20 +18,31 @@ from plotly.subplots import make_subplots
 from finmodel.results import RunResults
 from finmodel.scenario.model import Scenario
 from finmodel.ui.i18n import amount, text, unit_label, word
+from finmodel.vocabulary import EXIT, STAGE_ORDER, Stage
 
 # A Latin font first: Chromium embeds Noto CJK's digits without a text mapping, so numbers
 # in an exported PDF could not be searched or copied; Japanese falls back to Noto CJK.
 FONT = "DejaVu Sans, Noto Sans CJK JP, Noto Sans JP, Noto Sans, Arial, sans-serif"
 TRANCHE_COLORS = {"first_loss": "#b2182b", "subordinated": "#ef8a62", "mezzanine": "#f4c542",
                   "senior": "#2166ac", "grant": "#1b7837"}
-STAGE_COLORS = {"seed": "#66c2a5", "early": "#fc8d62", "middle": "#8da0cb", "later": "#e78ac3",
-                "exit": "#a6d854"}
+STAGE_COLORS = {Stage.seed.value: "#66c2a5", Stage.early.value: "#fc8d62",
+                Stage.middle.value: "#8da0cb", Stage.later.value: "#e78ac3", EXIT: "#a6d854"}
+PIPELINE = tuple(stage.value for stage in STAGE_ORDER)  # seed, early, middle, later
 PORTFOLIO_COLORS = {"firm_by_firm": "#999999", "core_issue": "#d95f02"}
 LEVEL_X = {"activity": 0, "output": 1, "outcome": 2, "impact": 3}
 
 
+@cache
+def _template() -> go.layout.Template:
+    """plotly's white template, looked up once (by name it is resolved on every figure:
+    twice the time of passing the object)."""
+    import plotly.io as pio
+
+    return pio.templates["plotly_white"]
+
+
 def styled(fig: go.Figure, title: str, lang: str) -> go.Figure:
-    fig.update_layout(title={"text": title, "x": 0.01}, template="plotly_white",
+    fig.update_layout(title={"text": title, "x": 0.01}, template=_template(),
                       font={"family": FONT, "size": 13}, margin={"l": 70, "r": 30, "t": 70, "b": 60},
                       legend={"orientation": "h", "y": -0.18}, meta={"lang": lang})
     return fig
@@ -255,7 +267,7 @@ def make_gap_heatmap(results: RunResults, lang: str) -> go.Figure:
     if results.bundle is None:
         return empty_figure(title, text("no_bundle", lang), lang)
     gaps = results.gaps.groupby(["stage", "issue"])["total_gap"].sum().unstack(fill_value=0.0)
-    stages = [s for s in ("seed", "early", "middle", "later") if s in gaps.index]
+    stages = [s for s in PIPELINE if s in gaps.index]
     gaps = gaps.loc[stages]
     unit = results.scenario.unit
     fig = go.Figure(go.Heatmap(
@@ -405,7 +417,7 @@ def make_sankey(results: RunResults, lang: str) -> go.Figure:
         return empty_figure(title, text("no_bundle", lang), lang)
     flows = results.bundle.flows
     sources = list(dict.fromkeys(flows["origin"]))
-    stages = [s for s in ("seed", "early", "middle", "later") if s in set(flows["stage"])]
+    stages = [s for s in PIPELINE if s in set(flows["stage"])]
     issues = list(dict.fromkeys(flows["issue"]))
     labels = sources + [word(s, lang) for s in stages] + [word(i, lang) for i in issues]
     index = {name: k for k, name in enumerate(sources)}
@@ -432,7 +444,7 @@ def make_coverage(results: RunResults, lang: str) -> go.Figure:
         return empty_figure(title, text("no_bundle", lang), lang)
     cov = results.coverage
     grid = cov.pivot(index="stage", columns="issue", values="n_providers")
-    grid = grid.loc[[s for s in ("seed", "early", "middle", "later") if s in grid.index]]
+    grid = grid.loc[[s for s in PIPELINE if s in grid.index]]
     marks = cov.set_index(["stage", "issue"])
     labels = [[("✕ " + text("hole", lang) if marks.loc[(s, i), "hole"] and marks.loc[(s, i), "reached"]
                 else ("＋ " + text("overlap", lang) if marks.loc[(s, i), "overlap"] else str(int(v))))

@@ -15,7 +15,7 @@ from typing import Any
 
 from finmodel.results import RunResults
 from finmodel.scenario.changes import with_changes
-from finmodel.scenario.edits import edit_text
+from finmodel.scenario.edits import append_item, edit_text
 from finmodel.scenario.errors import ScenarioError
 from finmodel.scenario.loader import parse_scenario, scenario_yaml
 from finmodel.scenario.model import Scenario
@@ -145,7 +145,8 @@ def apply_design(text: str, name: str, share: float, stage: str | None, row: dic
     ``share`` and ``stage`` are the designer's target and ``row`` a row of its table (at
     least ``design`` and ``value``); ``scale`` must be the one the designer ran with.
     The design's lever is found again in the scenario
-    (:func:`finmodel.bundle.designer.design_scenario`) and set to the row's value.
+    (:func:`finmodel.bundle.designer.design_change`) and written into the file's own text
+    at the row's value (comments and layout kept).
 
     Raises:
         ValueError: the design is not one of this scenario's levers.
@@ -153,15 +154,15 @@ def apply_design(text: str, name: str, share: float, stage: str | None, row: dic
     """
     import pandas as pd
 
-    from finmodel.bundle.designer import GapTarget, design_scenario
+    from finmodel.bundle.designer import GapTarget, design_change
     from finmodel.vocabulary import Stage
 
     scenario = parse_text(text, name)
     target = GapTarget(float(share), Stage(stage) if stage else None)
-    designed = design_scenario(scenario, target, pd.Series(row), scale)
-    out = to_yaml(designed)
-    parse_text(out, name)
-    return out
+    change = design_change(scenario, target, pd.Series(row), scale)
+    if change.append is not None:  # a new line: added to the file's list, comments kept
+        return append_item(text, *change.append, name)
+    return edit_text(text, change.set, name)
 
 
 def designed_name(name: str) -> str:
@@ -222,11 +223,17 @@ def stack_what_if(scenario: Scenario, vehicle: str, first_loss: float | None,
     return with_changes(only, changes, "what-if")
 
 
+#: Page views kept in the server process's memory per app.
+VIEWS_KEPT = 256
+
+
 class ResultsCache:
-    """Results by scenario hash, in a diskcache shared by the app's processes."""
+    """Results by scenario hash, in a diskcache shared by the app's processes; page views
+    (figure dicts) in this process's memory."""
 
     def __init__(self, cache: Any) -> None:
         self.cache = cache
+        self._views: dict[str, Any] = {}
 
     def get_or_run(self, scenario: Scenario,
                    progress: Callable[[int, int], None] | None = None) -> RunResults:
@@ -239,6 +246,28 @@ class ResultsCache:
         results = run(scenario, progress=progress)
         self.cache.set(key, results, expire=3600)
         return results
+
+    def get_or_view(self, scenario: Scenario, view: str,
+                    build: Callable[[RunResults], Any]) -> Any:
+        """What a page shows of ``scenario`` (``view`` names the page, language and
+        selection; ``build`` makes it from the results: plain data such as figure dicts),
+        kept by the scenario's hash, so moving a slider back costs a dictionary lookup."""
+        # In memory, not in the diskcache: a cached slider move then does no SQLite work,
+        # and background jobs are forked from this server; a fork while a thread is inside
+        # SQLite leaves the child waiting on SQLite's mutex forever (seen in the browser
+        # tests). No lock for the same reason: each dict operation is atomic.
+        key = f"{scenario_key(scenario)}:{view}"
+        hit = self._views.get(key)
+        if hit is not None:
+            return hit
+        shown = build(self.get_or_run(scenario))
+        self._views[key] = shown
+        while len(self._views) > VIEWS_KEPT:
+            try:
+                self._views.pop(next(iter(self._views)), None)
+            except (RuntimeError, StopIteration):  # changed by another thread meanwhile
+                break
+        return shown
 
     def get_or_design(self, scenario: Scenario, vehicle: str, target: SeniorTarget,
                       value: float, lever: Lever = Lever.first_loss) -> Design:

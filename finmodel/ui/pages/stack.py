@@ -30,7 +30,7 @@ from finmodel.ui.figures import (
 )
 from finmodel.ui.i18n import amount, percent, text
 from finmodel.ui.services import Services
-from finmodel.ui.state import stack_controls, stack_what_if
+from finmodel.ui.state import ResultsCache, stack_controls, stack_what_if
 
 #: Graph id and figure function of every chart on the page, in the callback's order.
 FIGURES = (("stk-stack", make_stack), ("stk-irr", make_irr_bands),
@@ -111,6 +111,18 @@ def _what_if_scenario(services: Services, store: dict[str, str], vehicle: str,
                          coupon if c["coupon"] is not None else None)
 
 
+def stack_view(cache: ResultsCache, scenario: Any, vehicle: str, lang: str
+               ) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """The stack page for a what-if scenario: its figures (plotly dicts) and headline
+    numbers, cached with the scenario (a plain function: the callback only unpacks it)."""
+    def build(results: Any) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+        return ([make(results, lang, vehicle).to_plotly_json() for _, make in FIGURES],
+                headline_rows(results, vehicle, lang))
+
+    figures, rows = cache.get_or_view(scenario, f"stack:{vehicle}:{lang}", build)
+    return figures, rows
+
+
 def register(app: Any, services: Services) -> None:
     @app.callback(Output("stk-vehicle", "options"), Output("stk-vehicle", "value"),
                   Input("scenario", "data"), prevent_initial_call=True)
@@ -145,9 +157,8 @@ def register(app: Any, services: Services) -> None:
         except ValueError as exc:  # an invalid combination: shown, nothing else changes
             empty = empty_figure(text("fig_stack", lang), str(exc), lang)
             return (*[empty] * len(FIGURES), dbc.Alert(str(exc), color="danger"))
-        results = services.cache.get_or_run(scenario)
-        return (*[make(results, lang, vehicle) for _, make in FIGURES],
-                numbers(headline_rows(results, vehicle, lang)))
+        figures, rows = stack_view(services.cache, scenario, vehicle, lang)
+        return (*figures, numbers(rows))
 
     @app.callback(Output("stk-design-value", "children"),
                   Input("stk-target", "value"), Input("stk-vehicle", "value"),
