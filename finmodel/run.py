@@ -12,15 +12,19 @@ from finmodel.impact.results import build_portfolios
 from finmodel.results import RunResults
 from finmodel.scenario.model import Scenario
 from finmodel.stack.records import GuaranteeRecord, TrancheRecord, frame
-from finmodel.stack.vehicle import PoolModel, evaluate
+from finmodel.stack.vehicle import PoolModel, PoolModels, evaluate
 
 
-def run(scenario: Scenario, progress: Callable[[int, int], None] | None = None) -> RunResults:
+def run(scenario: Scenario, progress: Callable[[int, int], None] | None = None,
+        pools: PoolModels | None = None) -> RunResults:
     """Run every vehicle of ``scenario``, its bundle and its portfolios when it has them.
 
     Args:
         scenario: a validated scenario (see :func:`finmodel.load_scenario`).
         progress: called as ``progress(done, total)`` after each bundle replication.
+        pools: simulated pools to reuse, by :func:`finmodel.stack.vehicle.pool_key` (a
+            what-if that changes only tranches or guarantees pays the same simulated
+            pool); pools built here are added to it.
 
     Returns:
         The results; ``results.tranches`` has one row per vehicle and tranche;
@@ -35,7 +39,7 @@ def run(scenario: Scenario, progress: Callable[[int, int], None] | None = None) 
     one_period: list[dict[str, object]] = []
     distributions = {}
     for vehicle in scenario.vehicles:
-        model = PoolModel.build(scenario, vehicle)
+        model = PoolModel.reuse_or_build(scenario, vehicle, pools)
         result = evaluate(scenario, model)
         key = {"vehicle": vehicle.id}
         tranches += [(key, row) for row in result.tranches]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from finmodel import run
@@ -199,3 +200,27 @@ def test_grant_costs_public_money_its_notional() -> None:
     results = run(scenario)
     assert results.vehicles.iloc[0]["public_expected_cost"] == pytest.approx(200.0)
     assert results.tranches.iloc[0]["expected_cash"] == 0.0
+
+
+def test_a_reused_pool_gives_the_same_results_as_a_fresh_one() -> None:
+    from finmodel import load_scenario, run
+    from finmodel.stack.vehicle import pool_key
+    from finmodel.ui.state import stack_what_if
+    from tests.conftest import ROOT
+
+    base = load_scenario(ROOT / "scenarios" / "dormant_deposit_fund.yaml")
+    pools: dict = {}
+    first = run(stack_what_if(base, "subordinated_fund", 0.15, None, None, 0.0), pools=pools)
+    assert len(pools) == 1
+    moved = stack_what_if(base, "subordinated_fund", 0.25, None, None, 0.02)
+    reused = run(moved, pools=pools)
+    assert len(pools) == 1  # the same pool: not simulated again
+    fresh = run(moved)
+    for name in ("tranches", "vehicles", "guarantees", "cashflows", "one_period"):
+        pd.testing.assert_frame_equal(getattr(reused, name), getattr(fresh, name))
+    assert not first.tranches.equals(reused.tranches)
+    # anything the pool depends on gives another key
+    other = base.vehicles[0].model_copy(update={"correlation": 0.2})
+    assert pool_key(base, other) != pool_key(base, base.vehicles[0])
+    assert pool_key(base.model_copy(update={"seed": 1}), base.vehicles[0]) != \
+        pool_key(base, base.vehicles[0])

@@ -7,7 +7,10 @@ subsidy's re-run at market terms) is paid out of the same paths: common random n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from collections.abc import MutableMapping
+from dataclasses import dataclass, replace
 
 from finmodel.engine import loss_distribution
 from finmodel.engine.distribution import LossDistribution
@@ -37,6 +40,20 @@ ONE_PERIOD_COLUMNS = ("tranche", "expected_loss", "expected_loss_pct", "prob_los
                       "es_99", "expected_cash", "expected_return", "subsidy")
 
 
+PoolModels = MutableMapping[str, "PoolModel"]
+#: Vehicle fields the pool simulation never reads: a change to them keeps the pool.
+STACK_ONLY = frozenset({"name", "tranches", "guarantees", "waterfall", "management_fee",
+                        "discount_rate"})
+
+
+def pool_key(scenario: Scenario, vehicle: Vehicle) -> str:
+    """What the vehicle's simulated pool depends on (the seed and every vehicle field but
+    the stack's), hashed."""
+    data = vehicle.model_dump(mode="json", exclude=set(STACK_ONLY))
+    text = json.dumps({"seed": scenario.seed, "vehicle": data}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class PoolModel:
     """A vehicle's pool, its simulated cash flows and its one-period loss distribution."""
@@ -51,6 +68,21 @@ class PoolModel:
         return cls(vehicle, Pool.from_vehicle(vehicle),
                    simulate_pool_cashflows(vehicle, scenario.seed),
                    loss_distribution(vehicle, stream(scenario.seed, vehicle.id)))
+
+    @classmethod
+    def reuse_or_build(cls, scenario: Scenario, vehicle: Vehicle,
+                       pools: PoolModels | None) -> PoolModel:
+        """The vehicle's pool model, from ``pools`` when the same pool was simulated
+        before (then only the vehicle's stack is swapped in), else built (and kept)."""
+        if pools is None:
+            return cls.build(scenario, vehicle)
+        key = pool_key(scenario, vehicle)
+        found = pools.get(key)
+        if found is not None:
+            return replace(found, vehicle=vehicle)
+        model = cls.build(scenario, vehicle)
+        pools[key] = model
+        return model
 
     @property
     def collections(self) -> Collections:

@@ -225,6 +225,9 @@ def stack_what_if(scenario: Scenario, vehicle: str, first_loss: float | None,
 
 #: Page views kept in the server process's memory per app.
 VIEWS_KEPT = 256
+#: Simulated vehicle pools kept per app (a slider move that changes only the stack reuses
+#: the pool's paths; each can take tens of MB).
+POOLS_KEPT = 4
 
 
 class ResultsCache:
@@ -234,6 +237,7 @@ class ResultsCache:
     def __init__(self, cache: Any) -> None:
         self.cache = cache
         self._views: dict[str, Any] = {}
+        self._pools: dict[str, Any] = {}  # simulated pools by pool_key (slider moves reuse)
 
     def get_or_run(self, scenario: Scenario,
                    progress: Callable[[int, int], None] | None = None) -> RunResults:
@@ -243,7 +247,12 @@ class ResultsCache:
         hit = self.cache.get(key)
         if hit is not None:
             return hit
-        results = run(scenario, progress=progress)
+        results = run(scenario, progress=progress, pools=self._pools)
+        while len(self._pools) > POOLS_KEPT:  # a pool's paths can be large: keep a few
+            try:
+                self._pools.pop(next(iter(self._pools)), None)
+            except (RuntimeError, StopIteration):
+                break
         self.cache.set(key, results, expire=3600)
         return results
 
