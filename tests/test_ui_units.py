@@ -617,3 +617,18 @@ def test_services_parse_each_text_once_and_keep_a_bounded_number(tmp_path: Path)
         services.scenario({"name": f"s{k}.yaml", "text": store["text"]})
     assert len(services._parsed) == services_module.PARSED_KEPT
     assert services.scenario(store) is not first  # pushed out long ago: parsed again
+
+
+def test_results_cache_keeps_a_few_small_pools(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import diskcache
+
+    from finmodel.ui import state
+
+    cache = ResultsCache(diskcache.Cache(str(tmp_path)))
+    base = load_scenario(STACK)
+    cache.get_or_run(stack_what_if(base, "subordinated_fund", 0.2, None, None, None))
+    assert len(cache._pools) == 1
+    monkeypatch.setattr(state, "POOL_BYTES_KEPT", 1000)  # every pool is now too big to keep
+    cache.get_or_run(stack_what_if(base, "subordinated_fund", 0.25, None, None, None))
+    assert cache._pools == {}

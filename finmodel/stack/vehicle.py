@@ -85,6 +85,13 @@ class PoolModel:
         return model
 
     @property
+    def nbytes(self) -> int:
+        """Memory held by the simulated paths (what keeping this model costs)."""
+        flows = vars(self.flows) if hasattr(self.flows, "__dict__") else {
+            name: getattr(self.flows, name) for name in self.flows.__dataclass_fields__}
+        return sum(int(value.nbytes) for value in flows.values() if hasattr(value, "nbytes"))
+
+    @property
     def collections(self) -> Collections:
         return Collections.from_pool(self.flows)
 

@@ -228,6 +228,7 @@ VIEWS_KEPT = 256
 #: Simulated vehicle pools kept per app (a slider move that changes only the stack reuses
 #: the pool's paths; each can take tens of MB).
 POOLS_KEPT = 4
+POOL_BYTES_KEPT = 256 * 2**20
 
 
 class ResultsCache:
@@ -248,6 +249,9 @@ class ResultsCache:
         if hit is not None:
             return hit
         results = run(scenario, progress=progress, pools=self._pools)
+        for key_, model in list(self._pools.items()):  # big pools are not kept at all
+            if model.nbytes > POOL_BYTES_KEPT:
+                self._pools.pop(key_, None)
         while len(self._pools) > POOLS_KEPT:  # a pool's paths can be large: keep a few
             try:
                 self._pools.pop(next(iter(self._pools)), None)
