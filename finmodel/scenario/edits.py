@@ -61,6 +61,15 @@ def _splice(text: str, root: Node, path: FieldPath, value: str) -> tuple[int, in
     return node.start_mark.index, node.end_mark.index, value
 
 
+def _line_end(text: str, node: Node) -> int:
+    """Where the line on which ``node`` ends ends (before its newline)."""
+    end = node.end_mark.index
+    if end > 0 and text[end - 1] == "\n":  # a block node ends after its newline
+        return end - 1
+    line_end = text.find("\n", end)
+    return len(text) if line_end < 0 else line_end
+
+
 def _new_key(text: str, mapping: MappingNode, key: str, value: str) -> tuple[int, int, str]:
     """Add ``key: value`` to a mapping, in its style (flow: before the brace; block: a
     line after its last entry, at its keys' indentation)."""
@@ -69,11 +78,7 @@ def _new_key(text: str, mapping: MappingNode, key: str, value: str) -> tuple[int
         sep = ", " if mapping.value else ""
         return brace, brace, f"{sep}{key}: {value}"
     first_key = mapping.value[0][0]
-    end = mapping.value[-1][1].end_mark.index
-    line_end = text.find("\n", end)
-    line_end = len(text) if line_end < 0 else line_end
-    if end > 0 and text[end - 1] == "\n":  # a block value ends after its newline
-        line_end = end - 1
+    line_end = _line_end(text, mapping.value[-1][1])
     return line_end, line_end, "\n" + " " * first_key.start_mark.column + f"{key}: {value}"
 
 
@@ -121,12 +126,7 @@ def append_item(text: str, path: str, item: Mapping[str, Any], file: str = "<sce
         bracket = text.rindex("]", 0, node.end_mark.index)
         edited = text[:bracket] + (", " if node.value else "") + flow + text[bracket:]
     elif isinstance(node, SequenceNode):
-        last = node.value[-1]
-        end = last.end_mark.index
-        line_end = text.find("\n", end)
-        line_end = len(text) if line_end < 0 else line_end
-        if end > 0 and text[end - 1] == "\n":
-            line_end = end - 1
+        line_end = _line_end(text, node.value[-1])
         first = node.value[0].start_mark
         line_start = text.rfind("\n", 0, first.index) + 1
         dash = text.index("-", line_start)

@@ -13,7 +13,7 @@ from pathlib import Path
 from finmodel.results import RunResults
 from finmodel.scenario.model import Scenario
 from finmodel.ui.export import Renderer
-from finmodel.ui.state import ResultsCache, parse_text
+from finmodel.ui.state import ResultsCache, parse_text, trim_oldest
 
 #: Parsed scenarios kept per app (each is a frozen model, safe to share between callbacks).
 PARSED_KEPT = 64
@@ -33,21 +33,15 @@ class Services:
 
     def scenario(self, store: dict[str, str]) -> Scenario:
         """The validated scenario of a browser's store, parsed once per text (callbacks
-        ask for it on every slider move). A bounded cache, oldest out. No lock: background
-        jobs are forked from the server, and a lock held by another thread at the fork
-        would stay held in the child forever; each dict operation is atomic, and a race
-        costs at most a second parse."""
+        ask for it on every slider move). A bounded cache, oldest out (see
+        :func:`~finmodel.ui.state.trim_oldest`); a race costs at most a second parse."""
         key = hashlib.sha256(f"{store['name']}\0{store['text']}".encode()).hexdigest()
         found = self._parsed.get(key)
         if found is not None:
             return found
         scenario = parse_text(store["text"], store["name"])  # raises ScenarioError: not kept
         self._parsed[key] = scenario
-        while len(self._parsed) > PARSED_KEPT:
-            try:
-                self._parsed.pop(next(iter(self._parsed)), None)
-            except (RuntimeError, StopIteration):  # changed by another thread meanwhile
-                break
+        trim_oldest(self._parsed, PARSED_KEPT)
         return scenario
 
     def results(self, store: dict[str, str], progress=None) -> RunResults:

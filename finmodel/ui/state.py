@@ -231,6 +231,21 @@ POOLS_KEPT = 4
 POOL_BYTES_KEPT = 256 * 2**20
 
 
+def trim_oldest(kept: dict[str, Any], limit: int) -> None:
+    """Drop the oldest entries of an in-memory cache until ``limit`` remain.
+
+    No lock: background jobs are forked from the threaded server, and a lock held by
+    another thread at the fork would stay held in the child forever. Each dict operation
+    is atomic; if another thread changes the dict meanwhile, trimming stops (the next
+    insertion trims again).
+    """
+    while len(kept) > limit:
+        try:
+            kept.pop(next(iter(kept)), None)
+        except (RuntimeError, StopIteration):
+            break
+
+
 class ResultsCache:
     """Results by scenario hash, in a diskcache shared by the app's processes; page views
     (figure dicts) in this process's memory."""
@@ -252,11 +267,7 @@ class ResultsCache:
         for key_, model in list(self._pools.items()):  # big pools are not kept at all
             if model.nbytes > POOL_BYTES_KEPT:
                 self._pools.pop(key_, None)
-        while len(self._pools) > POOLS_KEPT:  # a pool's paths can be large: keep a few
-            try:
-                self._pools.pop(next(iter(self._pools)), None)
-            except (RuntimeError, StopIteration):
-                break
+        trim_oldest(self._pools, POOLS_KEPT)
         self.cache.set(key, results, expire=3600)
         return results
 
@@ -268,18 +279,14 @@ class ResultsCache:
         # In memory, not in the diskcache: a cached slider move then does no SQLite work,
         # and background jobs are forked from this server; a fork while a thread is inside
         # SQLite leaves the child waiting on SQLite's mutex forever (seen in the browser
-        # tests). No lock for the same reason: each dict operation is atomic.
+        # tests).
         key = f"{scenario_key(scenario)}:{view}"
         hit = self._views.get(key)
         if hit is not None:
             return hit
         shown = build(self.get_or_run(scenario))
         self._views[key] = shown
-        while len(self._views) > VIEWS_KEPT:
-            try:
-                self._views.pop(next(iter(self._views)), None)
-            except (RuntimeError, StopIteration):  # changed by another thread meanwhile
-                break
+        trim_oldest(self._views, VIEWS_KEPT)
         return shown
 
     def get_or_design(self, scenario: Scenario, vehicle: str, target: SeniorTarget,
