@@ -48,10 +48,11 @@ import numpy as np
 from scipy import special
 
 from benchmarks._common import BENCH_GUARANTEES, BENCH_TRANCHES, best_time
+from finmodel.compiled import compile_vehicle, pool_spec
 from finmodel.engine.periods import BLOCK_PATHS, _block_rng, simulate_pool_cashflows
 from finmodel.scenario.model import Scenario, Vehicle
 from finmodel.stack.vehicle import PoolModel, evaluate
-from finmodel.stack.waterfall import stack_terms
+from finmodel.stack.waterfall import StackTerms
 
 PATHS = 100_000
 SEGMENTS, PER_SEGMENT = 25, 40
@@ -79,6 +80,12 @@ def scenario(segments: int, per_segment: int, paths: int) -> Scenario:
         "name": "bench", "seed": SEED,
         "providers": [{"id": "pub", "type": "municipality"}, {"id": "bank", "type": "regional_bank"}],
         "vehicles": [vehicle]})
+
+
+def _built(data: Scenario, vehicle: Vehicle) -> tuple[PoolModel, StackTerms]:
+    """The vehicle compiled and its pool simulated, with its stack's terms."""
+    compiled = compile_vehicle(data, vehicle)
+    return PoolModel.build(compiled.spec), compiled.terms
 
 
 def floor_arrays(vehicle: Vehicle, constant: bool = False) -> tuple[list[np.ndarray], np.ndarray]:
@@ -135,9 +142,9 @@ def child(mode: str) -> None:
     vehicle = data.vehicles[0]
     tracemalloc.start()
     if mode == "simulate":
-        simulate_pool_cashflows(vehicle, data.seed)
+        simulate_pool_cashflows(pool_spec(data.seed, vehicle))
     elif mode == "evaluate":
-        evaluate(data, PoolModel.build(data, vehicle))
+        evaluate(*_built(data, vehicle))
     _, traced = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(json.dumps({"rss": peak_resident(), "traced": traced}))
@@ -178,13 +185,12 @@ def main() -> None:
 
     counts, p = floor_arrays(vehicle)
     bare, engine = best_pair(lambda: floor(vehicle, PATHS, counts, p),
-                             lambda: simulate_pool_cashflows(vehicle, data.seed))
+                             lambda: simulate_pool_cashflows(pool_spec(data.seed, vehicle)))
     const_counts, const_p = floor_arrays(vehicle, constant=True)
     bare_const = best_time(lambda: floor(vehicle, PATHS, const_counts, const_p), repeat=3)
-    model = PoolModel.build(data, vehicle)
-    terms = stack_terms(data, vehicle, pool=model.pool)
+    model, terms = _built(data, vehicle)
     waterfall, whole = best_pair(lambda: model.run(terms),
-                                 lambda: evaluate(data, PoolModel.build(data, vehicle)))
+                                 lambda: evaluate(*_built(data, vehicle)))
     ratio = engine / bare
     print("\nspeed (best of 3):")
     print(f"  floor (numpy draws only):              {bare * 1e3:8.1f} ms")
@@ -210,7 +216,7 @@ def main() -> None:
     tape = scenario(TAPE_LOANS, 1, TAPE_PATHS).vehicles[0]
     tape_counts, tape_p = floor_arrays(tape)
     tape_bare, tape_engine = best_pair(lambda: floor(tape, TAPE_PATHS, tape_counts, tape_p),
-                                       lambda: simulate_pool_cashflows(tape, SEED), warm_up=False)
+                                       lambda: simulate_pool_cashflows(pool_spec(SEED, tape)), warm_up=False)
     print(f"\ninfo: loan tape, {TAPE_LOANS:,} distinct loans (segments of 1) x {YEARS} years x "
           f"{TAPE_PATHS:,} paths ({TAPE_PATHS * TAPE_LOANS * tape.periods:,} binomials), best of 3:")
     print(f"  floor (numpy draws only):              {tape_bare * 1e3:8.1f} ms")

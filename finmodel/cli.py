@@ -353,20 +353,20 @@ def _cmd_close_gap(args: argparse.Namespace) -> int:
         if not len(holding):
             print("no design holds: nothing written", file=sys.stderr)
             return EXIT_TARGET_NOT_MET
-        from finmodel.bundle.designer import design_scenario
+        from finmodel.bundle.designer import designed_text
         from finmodel.io import write_text_atomic
-        from finmodel.scenario.loader import parse_scenario, scenario_yaml
 
         best = holding.iloc[0]
-        designed = design_scenario(scenario, target, best)
-        designed = designed.model_copy(update={
-            "name": f"{scenario.name} - design: {best['design']}",
-            "description": (f"{best['design']} = {best['value']:.6g}: closes "
-                            f"{best['gap_closed']:.1%} (lower {args.confidence:.0%} bound "
-                            f"{best['gap_closed_lower']:.1%}) of the total gap on fresh "
-                            "replications")})
-        text = scenario_yaml(designed)
-        parse_scenario(text, args.write_best)  # it must validate before it is written
+        notes = {"name": f"{scenario.name} - design: {best['design']}",
+                 "description": (f"{best['design']} = {best['value']:.6g}: closes "
+                                 f"{best['gap_closed']:.1%} (lower {args.confidence:.0%} bound "
+                                 f"{best['gap_closed_lower']:.1%}) of the total gap on fresh "
+                                 "replications")}
+        from finmodel.shipped import find_scenario
+
+        source = find_scenario(args.file).read_text(encoding="utf-8")
+        # the user's file with the design written in place (comments and layout kept)
+        text = designed_text(source, args.file, target, best, notes=notes)
         write_text_atomic(text, Path(args.write_best))
         print(f"wrote {args.write_best}")
     return EXIT_OK if len(holding) else EXIT_TARGET_NOT_MET

@@ -8,6 +8,7 @@ from dataclasses import asdict
 import pandas as pd
 
 from finmodel.bundle import simulate_bundle
+from finmodel.compiled import Compiled, compile_scenario
 from finmodel.impact.results import build_portfolios
 from finmodel.results import RunResults
 from finmodel.scenario.model import Scenario
@@ -15,14 +16,15 @@ from finmodel.stack.records import GuaranteeRecord, TrancheRecord, frame
 from finmodel.stack.vehicle import PoolModel, PoolModels, evaluate
 
 
-def run(scenario: Scenario, progress: Callable[[int, int], None] | None = None,
+def run(scenario: Scenario | Compiled, progress: Callable[[int, int], None] | None = None,
         pools: PoolModels | None = None) -> RunResults:
     """Run every vehicle of ``scenario``, its bundle and its portfolios when it has them.
 
     Args:
-        scenario: a validated scenario (see :func:`finmodel.load_scenario`).
+        scenario: a validated scenario (see :func:`finmodel.load_scenario`), or one
+            already compiled (:func:`finmodel.compiled.compile_scenario`).
         progress: called as ``progress(done, total)`` after each bundle replication.
-        pools: simulated pools to reuse, by :func:`finmodel.stack.vehicle.pool_key` (a
+        pools: simulated pools to reuse, by :func:`finmodel.compiled.pool_key` (a
             what-if that changes only tranches or guarantees pays the same simulated
             pool); pools built here are added to it.
 
@@ -32,15 +34,17 @@ def run(scenario: Scenario, progress: Callable[[int, int], None] | None = None,
         ``results.gaps``, ``.handoffs``, ``.providers``, ``.coverage`` the bundle's tables;
         ``results.portfolios`` the two portfolios compared.
     """
+    compiled = scenario if isinstance(scenario, Compiled) else compile_scenario(scenario)
+    source = compiled.scenario
     tranches: list[tuple[dict[str, str], TrancheRecord]] = []
     guarantees: list[tuple[dict[str, str], GuaranteeRecord]] = []
     vehicles: list[dict[str, object]] = []
     cashflows: list[dict[str, object]] = []
     one_period: list[dict[str, object]] = []
     distributions = {}
-    for vehicle in scenario.vehicles:
-        model = PoolModel.reuse_or_build(scenario, vehicle, pools)
-        result = evaluate(scenario, model)
+    for vehicle in compiled.vehicles:
+        model = PoolModel.reuse_or_build(vehicle, pools)
+        result = evaluate(model, vehicle.terms)
         key = {"vehicle": vehicle.id}
         tranches += [(key, row) for row in result.tranches]
         guarantees += [(key, row) for row in result.guarantees]
@@ -49,9 +53,11 @@ def run(scenario: Scenario, progress: Callable[[int, int], None] | None = None,
         vehicles.append({**key, **asdict(result.vehicle), **asdict(result.horizon)})
         distributions[vehicle.id] = model.horizon
     return RunResults(
-        bundle=simulate_bundle(scenario, progress=progress) if scenario.has_bundle else None,
-        portfolios=build_portfolios(scenario) if scenario.portfolio is not None else None,
-        scenario=scenario,
+        bundle=None if compiled.bundle is None
+        else simulate_bundle(source, progress=progress, plan=compiled.bundle),
+        portfolios=None if compiled.impact is None
+        else build_portfolios(source, compiled.impact),
+        scenario=source,
         tranches=frame(tranches, TrancheRecord),
         vehicles=pd.DataFrame(vehicles),
         guarantees=frame(guarantees, GuaranteeRecord),

@@ -140,6 +140,11 @@ def test_close_gap_command_writes_the_best_design(tmp_path: Path,
 
     designed = load_scenario(best)
     assert "design:" in designed.name
+    # the user's file with the design written in: every comment line is still there
+    source = (ROOT / "scenarios" / "bundle_transition_bank.yaml").read_text(encoding="utf-8")
+    comments = [line.strip() for line in source.splitlines() if line.strip().startswith("#")]
+    written = best.read_text(encoding="utf-8")
+    assert comments and all(c in written for c in comments)
     assert run(designed.model_copy(update={"simulation": designed.simulation.model_copy(  # type: ignore[union-attr]
         update={"replications": 2})})).bundle_summary["total_gap"].iloc[0] >= 0
 

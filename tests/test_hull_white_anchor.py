@@ -34,6 +34,7 @@ import pytest
 from numpy.typing import NDArray
 from scipy import special, stats
 
+from finmodel.compiled import pool_spec
 from finmodel.engine.periods import simulate_pool_cashflows
 from finmodel.scenario.checks import check_scenario
 from finmodel.scenario.model import Scenario
@@ -128,7 +129,7 @@ def simulate(rho: float) -> Simulated:
     scenario = scenario_for(rho)
     assert check_scenario(scenario) == []
     vehicle = scenario.vehicles[0]
-    flows = simulate_pool_cashflows(vehicle, scenario.seed)
+    flows = simulate_pool_cashflows(pool_spec(scenario.seed, vehicle))
     times = flows.times
     loss = np.cumsum(flows.loss, axis=1)
     n = loss.shape[0]

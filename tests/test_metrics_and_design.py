@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from finmodel import run
+from finmodel.compiled import pool_of, pool_spec
 from finmodel.engine.distribution import LossDistribution
-from finmodel.engine.pool import Pool
 from finmodel.stack.design import Lever, SeniorTarget, first_loss_stress, smallest_first_loss
 from finmodel.stack.metrics import breakeven_pd_multiple
 from finmodel.stack.waterfall import stack_terms
@@ -29,7 +29,7 @@ def test_quantile_and_expected_shortfall_by_hand() -> None:
 def test_breakeven_multiple_closed_form() -> None:
     scenario = make_scenario(pool=[{"segment": "one", "count": 100, "exposure": 10,
                                     "annual_pd": 0.02, "lgd": 0.5}], horizon_years=1)
-    pool = Pool.from_vehicle(scenario.vehicles[0])
+    pool = pool_of(scenario.vehicles[0])
     # Expected loss at multiple m is 1000 x 0.5 x 0.02 m = 10 m: reaches 150 at m = 15.
     assert breakeven_pd_multiple(pool, 150.0) == pytest.approx(15.0)
     assert breakeven_pd_multiple(pool, 0.0) == 0.0
@@ -46,7 +46,7 @@ def test_tranche_table_columns_and_pool_loss_against_the_closed_form() -> None:
                    "prob_hurdle_met", "npv", "wal_years", "pv_loss", "subsidy"]:
         assert column in t.columns
     v = results.vehicles.iloc[0]
-    pool = Pool.from_vehicle(scenario.vehicles[0])
+    pool = pool_of(scenario.vehicles[0])
     # Bullet loans: the simulated pool loss over the life is sum n x E x LGD x PD(T).
     assert abs(v["pool_expected_loss"] - pool.expected_loss) < 4 * v["pool_expected_loss_se"]
     assert v["expected_loss"] == pytest.approx(pool.expected_loss, rel=1e-9)  # exact engine
@@ -117,8 +117,8 @@ def _senior_figure(scenario, size: float, column: str) -> float:  # type: ignore
     from finmodel.stack.vehicle import PoolModel
 
     vehicle = scenario.vehicles[0]
-    model = PoolModel.build(scenario, vehicle)
-    terms = stack_terms(scenario, vehicle, sizes=[size, 1 - size], pool=model.pool)
+    model = PoolModel.build(pool_spec(scenario.seed, vehicle))
+    terms = stack_terms(scenario, vehicle, model.pool, sizes=[size, 1 - size])
     return float(getattr(tranche_rows(model.run(terms), model.pool)[-1], column))
 
 
@@ -155,7 +155,7 @@ def test_other_levers_meet_the_target_and_are_smallest(lever: Lever) -> None:
                              guarantees=[{"provider": "cgc", "covers": "senior", "rate": 0.5,
                                           "cap": 0.2}])
     vehicle = scenario.vehicles[0]
-    model = PoolModel.build(scenario, vehicle)
+    model = PoolModel.build(pool_spec(scenario.seed, vehicle))
     target = (SeniorTarget.min_irr_mean if lever is Lever.concession
               else SeniorTarget.max_expected_loss_pct)
 
@@ -163,7 +163,7 @@ def test_other_levers_meet_the_target_and_are_smallest(lever: Lever) -> None:
         key = {Lever.concession: {"coupons": {"soft": 0.06 - setting}},
                Lever.guarantee_rate: {"guarantee_rate": {0: setting}},
                Lever.guarantee_cap: {"guarantee_cap": {0: setting}}}[lever]
-        return senior_figure(model.run(stack_terms(scenario, vehicle, pool=model.pool, **key)),
+        return senior_figure(model.run(stack_terms(scenario, vehicle, model.pool, **key)),
                              target)
 
     high = 0.06 if lever is Lever.concession else 1.0
@@ -183,7 +183,7 @@ def test_infeasible_target_is_reported() -> None:
 def test_first_loss_stress_senior_multiple_is_where_stressed_loss_hits_attachment() -> None:
     scenario = make_scenario()
     stress = first_loss_stress(scenario, "fund")
-    pool = Pool.from_vehicle(scenario.vehicles[0])
+    pool = pool_of(scenario.vehicles[0])
     m = stress[-1].breakeven_pd_multiple
     stressed = float(pool.count * pool.loss_per_default @ np.minimum(pool.pd * m, 1.0))
     assert stressed == pytest.approx(0.15 * pool.total_exposure)
@@ -204,7 +204,7 @@ def test_grant_costs_public_money_its_notional() -> None:
 
 def test_a_reused_pool_gives_the_same_results_as_a_fresh_one() -> None:
     from finmodel import load_scenario, run
-    from finmodel.stack.vehicle import pool_key
+    from finmodel.compiled import pool_key
     from finmodel.ui.state import stack_what_if
     from tests.conftest import ROOT
 
@@ -221,6 +221,5 @@ def test_a_reused_pool_gives_the_same_results_as_a_fresh_one() -> None:
     assert not first.tranches.equals(reused.tranches)
     # anything the pool depends on gives another key
     other = base.vehicles[0].model_copy(update={"correlation": 0.2})
-    assert pool_key(base, other) != pool_key(base, base.vehicles[0])
-    assert pool_key(base.model_copy(update={"seed": 1}), base.vehicles[0]) != \
-        pool_key(base, base.vehicles[0])
+    assert pool_key(base.seed, other) != pool_key(base.seed, base.vehicles[0])
+    assert pool_key(1, base.vehicles[0]) != pool_key(base.seed, base.vehicles[0])

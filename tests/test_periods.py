@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from finmodel.compiled import pool_spec
 from finmodel.engine.periods import balance_schedule, simulate_pool_cashflows
 from finmodel.run import run
 from finmodel.vocabulary import Amortisation
@@ -26,7 +27,7 @@ def test_annuity_schedule_pays_equal_instalments() -> None:
 def test_default_times_follow_the_cumulative_pd_curve() -> None:
     scenario = make_scenario(pool=ONE_SEGMENT, horizon_years=4, payment_frequency=4,
                              paths=40_000)
-    flows = simulate_pool_cashflows(scenario.vehicles[0], scenario.seed)
+    flows = simulate_pool_cashflows(pool_spec(scenario.seed, scenario.vehicles[0]))
     by_t = np.cumsum(flows.defaults, axis=1) / 60.0
     expected = 1.0 - (1.0 - 0.08) ** flows.times
     se = by_t.std(axis=0) / np.sqrt(flows.paths)
@@ -36,7 +37,7 @@ def test_default_times_follow_the_cumulative_pd_curve() -> None:
 def test_recoveries_arrive_after_the_lag_and_are_the_rest_of_the_balance() -> None:
     scenario = make_scenario(pool=ONE_SEGMENT, horizon_years=3, payment_frequency=4,
                              recovery_lag_years=1, paths=2_000)
-    flows = simulate_pool_cashflows(scenario.vehicles[0], scenario.seed)
+    flows = simulate_pool_cashflows(pool_spec(scenario.seed, scenario.vehicles[0]))
     assert np.all(flows.recoveries[:, :4] == 0.0)
     # Recoveries due after the horizon are collected in the last period.
     np.testing.assert_allclose(flows.recoveries.sum(axis=1),
@@ -50,8 +51,8 @@ def test_common_random_numbers_same_pool_same_paths_whatever_the_stack() -> None
     b = make_scenario(paths=3_000, tranches=[
         {"name": "senior", "provider": "chiho_bank", "kind": "senior", "size": 1.0}],
         guarantees=[])
-    fa = simulate_pool_cashflows(a.vehicles[0], a.seed)
-    fb = simulate_pool_cashflows(b.vehicles[0], b.seed)
+    fa = simulate_pool_cashflows(pool_spec(a.seed, a.vehicles[0]))
+    fb = simulate_pool_cashflows(pool_spec(b.seed, b.vehicles[0]))
     np.testing.assert_array_equal(fa.loss, fb.loss)
     np.testing.assert_array_equal(fa.interest, fb.interest)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from finmodel.compiled import pool_of
 from finmodel.stack.waterfall import Collections, run_waterfall, stack_terms
 from tests.conftest import ROOT, make_scenario
 
@@ -24,7 +25,8 @@ def cash(tranches: list[dict[str, object]], waterfall: str, soft_coupon: float) 
             t["coupon"] = soft_coupon
     scenario = make_scenario(tranches=tranches, guarantees=[], pool=POOL, horizon_years=2,
                              waterfall=waterfall)
-    ledger = run_waterfall(COLLECTIONS, stack_terms(scenario, scenario.vehicles[0]))
+    vehicle = scenario.vehicles[0]
+    ledger = run_waterfall(COLLECTIONS, stack_terms(scenario, vehicle, pool_of(vehicle)))
     assert ledger.vehicle_residual.sum() == 0.0
     return ledger.cash[0]  # (periods, tranches)
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finmodel.engine.pool import Pool
+from finmodel.compiled import pool_of
 from finmodel.stack.waterfall import Collections, Ledger, StackTerms, run_waterfall, stack_terms
 from tests.conftest import make_scenario
 
@@ -104,7 +104,7 @@ def rebuilt(ledger: Ledger, terms: StackTerms, dt: np.ndarray) -> dict[str, np.n
 @given(deal=deals())
 def test_money_is_conserved_every_period(deal) -> None:  # type: ignore[no-untyped-def]
     scenario, collections = deal
-    terms = stack_terms(scenario, scenario.vehicles[0])
+    terms = stack_terms(scenario, scenario.vehicles[0], pool_of(scenario.vehicles[0]))
     ledger = run_waterfall(collections, terms)
     retained_before = np.concatenate([np.zeros((ledger.retained.shape[0], 1)),
                                       ledger.retained[:, :-1]], axis=1)
@@ -128,7 +128,7 @@ def test_money_is_conserved_every_period(deal) -> None:  # type: ignore[no-untyp
 @given(deal=deals())
 def test_no_junior_cash_while_a_senior_is_short(deal) -> None:  # type: ignore[no-untyped-def]
     scenario, collections = deal
-    terms = stack_terms(scenario, scenario.vehicles[0])
+    terms = stack_terms(scenario, scenario.vehicles[0], pool_of(scenario.vehicles[0]))
     ledger = run_waterfall(collections, terms)
     state = rebuilt(ledger, terms, collections.period_years)
     short = (state["uncured"] > TOL) | (state["arrears"] > TOL)  # end of each period
@@ -158,7 +158,7 @@ def test_no_junior_cash_while_a_senior_is_short(deal) -> None:  # type: ignore[n
 @given(deal=deals())
 def test_no_tranche_above_its_claim_unless_residual(deal) -> None:  # type: ignore[no-untyped-def]
     scenario, collections = deal
-    terms = stack_terms(scenario, scenario.vehicles[0])
+    terms = stack_terms(scenario, scenario.vehicles[0], pool_of(scenario.vehicles[0]))
     ledger = run_waterfall(collections, terms)
     state = rebuilt(ledger, terms, collections.period_years)
     fund = scenario.vehicles[0].waterfall == "fund"
@@ -178,7 +178,7 @@ def test_no_tranche_above_its_claim_unless_residual(deal) -> None:  # type: igno
 def test_a_concession_is_a_transfer_to_private_money(deal, cut) -> None:  # type: ignore[no-untyped-def]
     scenario, collections = deal
     vehicle = scenario.vehicles[0]
-    terms = stack_terms(scenario, vehicle)
+    terms = stack_terms(scenario, vehicle, pool_of(vehicle))
     fund = vehicle.waterfall == "fund"
     private_taker = (terms.is_private & ~terms.is_grant).any() if fund else (
         terms.residual_holder is not None and terms.is_private[terms.residual_holder])
@@ -227,8 +227,8 @@ def test_irr_equals_coupon_without_defaults(frequency: int, amortisation: str) -
 
 def one_period(scenario, losses: list[float]) -> tuple[Ledger, StackTerms]:  # type: ignore[no-untyped-def]
     vehicle = scenario.vehicles[0]
-    pool = Pool.from_vehicle(vehicle)
-    terms = stack_terms(scenario, vehicle, pool=pool)
+    pool = pool_of(vehicle)
+    terms = stack_terms(scenario, vehicle, pool)
     weights = np.full(len(losses), 1.0 / len(losses))
     return run_waterfall(Collections.one_period(np.array(losses), weights, pool), terms), terms
 
@@ -240,7 +240,7 @@ def test_losses_written_down_junior_first_and_cured_senior_first() -> None:
                                [[0, 0], [100, 0], [300, 0], [300, 200]])
     # Interest: (40 x 25 x 3.5% + 20 x 50 x 2.5%) x 5 = 300 less the loss-linked shortfall;
     # it pays the senior's coupon (1700 x 1.5% x 5 = 127.5) first, then cures senior first.
-    pool = Pool.from_vehicle(scenario.vehicles[0])
+    pool = pool_of(scenario.vehicles[0])
     interest = pool.full_interest - pool.interest_lost_per_unit_loss * 500.0
     cured_senior = min(interest - 127.5, 200.0)
     assert ledger.cured[3, 0, 1] == pytest.approx(cured_senior)

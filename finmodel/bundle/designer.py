@@ -13,7 +13,7 @@ hold are ranked by public expected cost; levers with identical outcomes are one 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -25,6 +25,8 @@ from scipy import optimize
 from finmodel.bundle.ledgers import ISSUES, Ledgers
 from finmodel.bundle.tables import money
 from finmodel.scenario.changes import scenario_data, validate_data, with_changes
+from finmodel.scenario.edits import append_item, edit_text
+from finmodel.scenario.loader import parse_scenario
 from finmodel.scenario.model import Scenario
 from finmodel.vocabulary import STAGE_ORDER, FacilityKind, Issue, ProviderType, Sector, Stage
 
@@ -370,3 +372,28 @@ def design_change(scenario: Scenario, target: GapTarget, row: pd.Series,
     if lever is None:
         raise ValueError(f"{row['design']!r} is not a change this scenario offers")
     return lever.change(float(row["value"]))
+
+
+def designed_text(text: str, file: str, target: GapTarget, row: pd.Series,
+                  scale: float = 4.0, notes: Mapping[str, str] | None = None) -> str:
+    """The scenario file's text with a design row applied in place (comments and layout
+    kept; a new facility is appended to the file's list), validated.
+
+    Args:
+        text: the scenario file's text.
+        file: its name (for messages).
+        target: the designer's target; ``scale`` the one it ran with.
+        row: a row of the designer's table (at least ``design`` and ``value``).
+        notes: top-level text fields to set as well (``name``, ``description``).
+
+    Raises:
+        ValueError: the design is not one of this scenario's levers.
+        ScenarioError: the text or the designed scenario is invalid (nothing is changed).
+    """
+    scenario = parse_scenario(text, file)
+    change = design_change(scenario, target, row, scale)
+    if change.append is not None:
+        text = append_item(text, *change.append, file)
+    else:
+        text = edit_text(text, change.set, file)
+    return edit_text(text, dict(notes or {}), file)

@@ -9,48 +9,38 @@ from __future__ import annotations
 
 from finmodel.bundle.firms import Firm, Position
 from finmodel.bundle.ledgers import ISSUE_INDEX, STAGE_INDEX, Books
+from finmodel.bundle.plan import BundlePlan
 from finmodel.bundle.policy import (
     EPSILON,
     LenderTerms,
     Offer,
-    facility_order,
     facility_use_per_unit,
     lender_offer,
-    lender_order,
-    lender_terms,
     out_of_facilities,
 )
 from finmodel.bundle.treasury import Treasury, draw
-from finmodel.scenario.model import Scenario, StageTerms
+from finmodel.scenario.model import Scenario
 from finmodel.vocabulary import FacilityKind, Issue, Stage
 
 
 class Lending:
     """The lenders of one run: their terms per stage and issue, asked in policy order."""
 
-    def __init__(self, scenario: Scenario, treasury: Treasury, books: Books) -> None:
-        assert scenario.pipeline is not None
-        self.stages: dict[Stage, StageTerms] = dict(scenario.pipeline.stages)
+    def __init__(self, scenario: Scenario, plan: BundlePlan, treasury: Treasury,
+                 books: Books) -> None:
         self.providers = list(scenario.providers)
         self.facilities = list(scenario.facilities)
         self.treasury = treasury
         self.books = books
-        self.lgd = [p.resolved_lgd for p in self.providers]
-        self.grant = [p.grants for p in self.providers]
-        self.index = {p.id: i for i, p in enumerate(self.providers)}
-        self._plans: dict[tuple[Stage, Issue], list[LenderTerms]] = {}
+        self.lgd = plan.lgd
+        self.grant = plan.grants
+        self.index = plan.index
+        # this run's lenders per cell: the plan's, less those whose facilities ran out
+        self._plans: dict[tuple[Stage, Issue], tuple[LenderTerms, ...]] = dict(plan.lenders)
 
-    def plan(self, stage: Stage, issue: Issue) -> list[LenderTerms]:
+    def plan(self, stage: Stage, issue: Issue) -> tuple[LenderTerms, ...]:
         """The lenders a firm of this stage and issue asks, in order, with their terms."""
-        key = (stage, issue)
-        plan = self._plans.get(key)
-        if plan is None:
-            pd = self.stages[stage].annual_pd
-            candidates = facility_order(self.facilities, stage, issue)
-            plan = self._plans[key] = [
-                lender_terms(i, self.providers[i], pd, self.facilities, candidates)
-                for i in lender_order(self.providers, stage, issue)]
-        return plan
+        return self._plans[(stage, issue)]
 
     def ask(self, firm: Firm, need: float, year: int) -> float:
         """Assemble funding for ``need`` under the allocation policy; returns what is supplied.
@@ -75,8 +65,8 @@ class Lending:
             self.take(firm, offer, year)
             remaining -= offer.amount
         if dropped:  # lenders whose facilities have run out are not asked again
-            self._plans[(firm.stage, firm.issue)] = [
-                t for t in plan if not out_of_facilities(t, facility_left)]
+            self._plans[(firm.stage, firm.issue)] = tuple(
+                t for t in plan if not out_of_facilities(t, facility_left))
         return need - remaining
 
     def take(self, firm: Firm, offer: Offer, year: int) -> None:

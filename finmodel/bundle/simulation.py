@@ -67,6 +67,7 @@ from finmodel.bundle.ledgers import (
     cell_index,
 )
 from finmodel.bundle.lending import Lending
+from finmodel.bundle.plan import BundlePlan, bundle_plan
 from finmodel.bundle.policy import EPSILON
 from finmodel.bundle.settlement import collect_interest, settle_default, settle_repayment
 from finmodel.bundle.treasury import Treasury
@@ -117,26 +118,21 @@ def economy_path(scenario: Scenario, replication: int, years: int) -> np.ndarray
     return z
 
 
-def draws_per_firm(scenario: Scenario) -> int:
-    """Most uniforms a firm can use: one need per stage, two draws a year in each."""
-    assert scenario.pipeline is not None
-    return sum(1 + 2 * terms.max_years for terms in scenario.pipeline.stages.values())
-
-
 class BundleRun:
     """One replication of the bundle (owns its clock, generators, treasury, lenders, books)."""
 
-    def __init__(self, scenario: Scenario, replication: int,
-                 counterfactual: bool = False) -> None:
+    def __init__(self, scenario: Scenario, replication: int, counterfactual: bool = False,
+                 plan: BundlePlan | None = None) -> None:
         if scenario.pipeline is None or scenario.simulation is None:
             raise ValueError("the scenario has no bundle (pipeline and simulation)")
+        plan = plan if plan is not None else bundle_plan(scenario)
         self.scenario = scenario
         self.pipeline = scenario.pipeline
         self.years = scenario.simulation.years
         self.counterfactual = counterfactual
         self.arrival_rng = stream(scenario.seed, f"bundle/{replication}/arrivals")
         self.firm_rng = stream(scenario.seed, f"bundle/{replication}/firms")
-        self.draws = draws_per_firm(scenario)
+        self.draws = plan.draws
         self.factor = economy_path(scenario, replication, self.years)
         economy = scenario.economy
         self.rho = economy.correlation if economy is not None else 0.0
@@ -145,11 +141,11 @@ class BundleRun:
         self.env = simpy.Environment()
         self.books = Books(self.years, len(scenario.providers), len(scenario.facilities))
         self.ledgers = self.books.ledgers
-        self.treasury = Treasury(scenario, self.factor, self.ledgers)
-        self.lending = Lending(scenario, self.treasury, self.books)
+        self.treasury = Treasury(scenario, plan, self.factor, self.ledgers)
+        self.lending = Lending(scenario, plan, self.treasury, self.books)
         self.facilities = list(scenario.facilities)
         self._year = 0
-        self._sigma = {stage: terms.need.sigma for stage, terms in self.pipeline.stages.items()}
+        self._sigma = plan.sigma
         self._firms = 0
         self._alive: dict[int, Firm] = {}
 

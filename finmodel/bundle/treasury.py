@@ -15,6 +15,7 @@ import numpy as np
 
 from finmodel.bundle.firms import Firm
 from finmodel.bundle.ledgers import Ledgers
+from finmodel.bundle.plan import BundlePlan
 from finmodel.bundle.policy import EPSILON
 from finmodel.scenario.model import Scenario
 from finmodel.vocabulary import Issue, Stage
@@ -30,8 +31,10 @@ def draw(levels: list[float], index: int, amount: float) -> None:
 class Treasury:
     """What is left of every budget this year (one per run)."""
 
-    def __init__(self, scenario: Scenario, factor: np.ndarray, ledgers: Ledgers) -> None:
+    def __init__(self, scenario: Scenario, plan: BundlePlan, factor: np.ndarray,
+                 ledgers: Ledgers) -> None:
         self.scenario = scenario
+        self.plan = plan
         self.providers = list(scenario.providers)
         self.factor = factor
         self.ledgers = ledgers
@@ -39,8 +42,7 @@ class Treasury:
         self.facility_left = [float(f.budget) for f in scenario.facilities]  # programme limits
         self.multiplier = np.ones(len(self.providers))
         self.support_left = np.zeros(len(self.providers))
-        self._index = {p.id: i for i, p in enumerate(self.providers)}
-        self._supporters: dict[tuple[Stage, Issue], list[int]] = {}
+        self._index = plan.index
 
     def start_year(self, year: int, budgets: bool = True) -> None:
         """Apply the year's shocks; reset providers' budgets (if asked) and support capacity."""
@@ -57,16 +59,9 @@ class Treasury:
             capacity = provider.support.capacity if provider.support else 0
             self.support_left[i] = math.floor(capacity * self.multiplier[i] + EPSILON)
 
-    def supporters(self, stage: Stage, issue: Issue) -> list[int]:
+    def supporters(self, stage: Stage, issue: Issue) -> tuple[int, ...]:
         """Providers whose non-financial support covers the stage and issue."""
-        key = (stage, issue)
-        found = self._supporters.get(key)
-        if found is None:
-            found = self._supporters[key] = [
-                i for i, p in enumerate(self.providers)
-                if p.support is not None and stage in p.support.stages
-                and (p.support.issues is None or issue in p.support.issues)]
-        return found
+        return self.plan.supporters[(stage, issue)]
 
     def support(self, firm: Firm, year: int) -> tuple[float, float]:
         """Non-financial support for the firm this year, while a provider has capacity

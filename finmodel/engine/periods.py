@@ -25,7 +25,6 @@ the same defaults: common random numbers. Memory is O(paths x periods), not x lo
 
 from __future__ import annotations
 
-import math
 import zlib
 from dataclasses import dataclass
 
@@ -34,7 +33,7 @@ from numpy.typing import NDArray
 from scipy import special
 
 from finmodel.engine.pool import FloatArray, Pool, cumulative_pd
-from finmodel.scenario.model import Vehicle
+from finmodel.engine.spec import PoolSpec
 from finmodel.vocabulary import Amortisation
 
 #: Paths simulated at once: bounds the working memory to ~BLOCK_PATHS x periods x 8 x 12 bytes.
@@ -67,11 +66,6 @@ def balance_schedule(amortisation: Amortisation, rate_per_period: float,
             out = (total - np.expm1(k * log_growth)) / total
     out[-1] = 0.0
     return np.asarray(out)
-
-
-def recovery_lag_periods(vehicle: Vehicle) -> int:
-    """Whole periods from a default to its recovery (the lag rounded up)."""
-    return math.ceil(vehicle.recovery_lag_years * vehicle.payment_frequency - 1e-9)
 
 
 @dataclass(frozen=True)
@@ -132,16 +126,16 @@ def _factor_shift(pool: Pool, rng: np.random.Generator, paths: int) -> tuple[Flo
     return shift, float(np.sqrt(1.0 - rho_i))
 
 
-def _simulate_block(vehicle: Vehicle, pool: Pool, rng: np.random.Generator,
-                    out: tuple[FloatArray, ...], schedules: FloatArray, thresholds: FloatArray,
-                    lag: int) -> None:
+def _simulate_block(spec: PoolSpec, rng: np.random.Generator, out: tuple[FloatArray, ...],
+                    schedules: FloatArray, thresholds: FloatArray, lag: int) -> None:
     """Fill one block's rows of ``out`` = (interest, principal, recoveries, loss, defaults)."""
-    periods = vehicle.periods
-    per_year = vehicle.payment_frequency
+    pool = spec.pool
+    periods = spec.periods
+    per_year = spec.payment_frequency
     interest, principal, recoveries, loss, defaults = out
     paths = interest.shape[0]
     shift, scale = _factor_shift(pool, rng, paths)
-    timing = vehicle.default_timing
+    timing = pool.default_timing
     for s in range(pool.count.shape[0]):
         segment_shift = shift[:, s if shift.shape[1] > 1 else 0]
         exposure = pool.exposure[s]
@@ -168,35 +162,31 @@ def _simulate_block(vehicle: Vehicle, pool: Pool, rng: np.random.Generator,
             alive = survivors
 
 
-def simulate_pool_cashflows(vehicle: Vehicle, seed: int, paths: int | None = None,
-                            pd_multiplier: float = 1.0) -> PoolCashflows:
+def simulate_pool_cashflows(spec: PoolSpec, paths: int | None = None) -> PoolCashflows:
     """Simulate ``paths`` paths of the pool's cash flows, period by period.
 
     Args:
-        vehicle: the vehicle (its pool, horizon, frequency, copula, recovery lag).
-        seed: the scenario's seed; with the vehicle id it fixes every draw.
+        spec: the vehicle's pool (its segments, horizon, frequency, copula, recovery lag),
+            seed and vehicle id (which fix every draw).
         paths: number of paths (default: the vehicle's ``paths``).
-        pd_multiplier: scales every annual hazard's cumulative PD (stress tests).
 
     Returns:
         The pool's cash flows; equally likely paths.
     """
-    paths = vehicle.paths if paths is None else paths
-    pool = Pool.from_vehicle(vehicle)
-    periods = vehicle.periods
-    per_year = vehicle.payment_frequency
+    paths = spec.paths if paths is None else paths
+    pool = spec.pool
+    periods = spec.periods
+    per_year = spec.payment_frequency
     times = np.arange(1, periods + 1, dtype=float) / per_year
-    annual_pd = np.array([s.annual_pd for s in vehicle.pool])
-    cumulative = cumulative_pd(annual_pd[:, None], times[None, :])
-    cumulative = np.minimum(cumulative * pd_multiplier, 1.0)
+    cumulative = np.minimum(cumulative_pd(spec.annual_pd[:, None], times[None, :]), 1.0)
     thresholds = special.ndtri(cumulative)
-    schedules = np.stack([balance_schedule(s.amortisation, s.rate / per_year, periods)
-                          for s in vehicle.pool])
-    lag = recovery_lag_periods(vehicle)
+    schedules = np.stack([balance_schedule(kind, float(rate) / per_year, periods)
+                          for kind, rate in zip(spec.amortisation, pool.rate, strict=True)])
+    lag = spec.recovery_lag_periods
     columns = tuple(np.zeros((paths, periods)) for _ in range(5))
     for block, start in enumerate(range(0, paths, BLOCK_PATHS)):
         rows = slice(start, min(start + BLOCK_PATHS, paths))
-        _simulate_block(vehicle, pool, _block_rng(seed, vehicle.id, block),
+        _simulate_block(spec, _block_rng(spec.seed, spec.vehicle_id, block),
                         tuple(c[rows] for c in columns), schedules, thresholds, lag)
     return PoolCashflows(times, columns[0], columns[1], columns[2], columns[3],
                          columns[4].astype(np.int64), pool.total_exposure)

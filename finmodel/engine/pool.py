@@ -7,9 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from finmodel.scenario.model import Vehicle
-from finmodel.vocabulary import FactorModel
-
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -48,27 +45,6 @@ class Pool:
     correlation: float
     issue_correlation: float | None = None
     default_timing: float = 0.5
-
-    @classmethod
-    def from_vehicle(cls, vehicle: Vehicle, pd_multiplier: float = 1.0) -> Pool:
-        """Arrays of a vehicle's pool; ``pd_multiplier`` scales the cumulative PDs (capped at 1)."""
-        issues = tuple(dict.fromkeys(s.issue.value for s in vehicle.pool))
-        pd = cumulative_pd(np.array([s.annual_pd for s in vehicle.pool]), vehicle.horizon_years)
-        two_level = vehicle.factor_model is FactorModel.two_level
-        return cls(
-            count=np.array([s.count for s in vehicle.pool], dtype=np.int64),
-            exposure=np.array([s.exposure for s in vehicle.pool], dtype=float),
-            pd=np.minimum(pd * pd_multiplier, 1.0),
-            lgd=np.array([s.lgd for s in vehicle.pool], dtype=float),
-            rate=np.array([s.rate for s in vehicle.pool], dtype=float),
-            issue_index=np.array([issues.index(s.issue.value) for s in vehicle.pool],
-                                 dtype=np.int64),
-            issues=issues,
-            horizon_years=vehicle.horizon_years,
-            correlation=vehicle.correlation,
-            issue_correlation=vehicle.issue_correlation if two_level else None,
-            default_timing=vehicle.default_timing,
-        )
 
     @property
     def loss_per_default(self) -> FloatArray:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from finmodel.impact.catalogue import Indicator, catalogue
-from finmodel.impact.logic import LogicWeights, logic_weights
+from finmodel.impact.catalogue import Indicator
+from finmodel.impact.logic import ImpactBasis, LogicWeights, impact_basis
 from finmodel.scenario.model import Scenario
 from finmodel.seeding import stream
 from finmodel.vocabulary import DEFAULT_LGD, STAGE_ORDER, Instrument, Issue, Stage
@@ -71,8 +71,10 @@ def _stage_mix(scenario: Scenario) -> list[tuple[Stage, Issue, float]]:
     return [(s, i, w) for (s, i), w in weights.items() if w > 0]
 
 
-def draw_candidates(scenario: Scenario) -> Candidates:
-    """The portfolio brief's candidate firms (seeded by the scenario, stream "candidates")."""
+def draw_candidates(scenario: Scenario, basis: ImpactBasis | None = None) -> Candidates:
+    """The portfolio brief's candidate firms (seeded by the scenario, stream "candidates");
+    ``basis`` is the scenario's compiled catalogue and logic weights (built when not given)."""
+    basis = basis if basis is not None else impact_basis(scenario)
     brief, pipeline = scenario.portfolio, scenario.pipeline
     assert brief is not None and pipeline is not None
     rng = stream(scenario.seed, "candidates")
@@ -95,7 +97,6 @@ def draw_candidates(scenario: Scenario) -> Candidates:
     years = np.arange(horizon)
     # alive at the start of year t+1
     survival = np.asarray((1.0 - annual[:, None]) ** years[None, :], dtype=float)
-    indicators = catalogue(scenario)
     names = tuple(sorted({c.indicator for c in brief.contributions}))
     yearly = np.zeros((brief.candidates, len(names)))
     for rule in brief.contributions:
@@ -105,7 +106,7 @@ def draw_candidates(scenario: Scenario) -> Candidates:
         amount = draws * (money / horizon if rule.per == "money" else 1.0)
         yearly[:, names.index(rule.indicator)] += np.where(match, amount, 0.0)
     contribution = yearly * survival.sum(axis=1)[:, None]
-    weights_logic = logic_weights(scenario, indicators)
+    weights_logic = basis.weights
     return Candidates(stage, issue, method, money, pd, lgd, public, contribution, yearly,
                       survival, names, core_value(weights_logic, names, contribution),
                       own_value(weights_logic, names, contribution))

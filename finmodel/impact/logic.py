@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
-from finmodel.impact.catalogue import Indicator
+from finmodel.impact.catalogue import Indicator, catalogue
 from finmodel.scenario.model import Scenario
 
 
@@ -68,3 +68,18 @@ def logic_weights(scenario: Scenario, indicators: dict[str, Indicator]) -> Logic
             core[iid] = core.get(iid, 0.0) + node_weight[node.id] / unit
     return LogicWeights(node_weight, scale, core,
                         {n.id: tuple(n.indicators) for n in model.nodes})
+
+
+@dataclass(frozen=True)
+class ImpactBasis:
+    """What the portfolios measure impact with, built once per scenario: the indicator
+    catalogue (shipped plus the scenario's own) and the logic model's weights."""
+
+    indicators: dict[str, Indicator]
+    weights: LogicWeights
+
+
+def impact_basis(scenario: Scenario) -> ImpactBasis:
+    """The scenario's indicator catalogue and logic weights."""
+    indicators = catalogue(scenario)
+    return ImpactBasis(indicators, logic_weights(scenario, indicators))

@@ -18,8 +18,8 @@ from finmodel.impact.builders import (
     frontier,
 )
 from finmodel.impact.candidates import Candidates, draw_candidates
-from finmodel.impact.catalogue import Indicator, add, catalogue
-from finmodel.impact.logic import LogicWeights, logic_weights
+from finmodel.impact.catalogue import Indicator, add
+from finmodel.impact.logic import ImpactBasis, LogicWeights, impact_basis
 from finmodel.scenario.model import Scenario
 from finmodel.vocabulary import Instrument
 
@@ -247,13 +247,14 @@ def collective_table(c: Candidates, selections: list[Selection], scenario: Scena
     return pd.DataFrame(rows)
 
 
-def build_portfolios(scenario: Scenario) -> PortfolioResults:
-    """Draw candidates, build both portfolios and the frontier, and tabulate them."""
+def build_portfolios(scenario: Scenario, basis: ImpactBasis | None = None) -> PortfolioResults:
+    """Draw candidates, build both portfolios and the frontier, and tabulate them
+    (``basis``: the scenario's compiled catalogue and logic weights)."""
     brief = scenario.portfolio
     assert brief is not None and scenario.logic_model is not None
-    indicators = catalogue(scenario)
-    weights = logic_weights(scenario, indicators)
-    c = draw_candidates(scenario)
+    basis = basis if basis is not None else impact_basis(scenario)
+    indicators, weights = basis.indicators, basis.weights
+    c = draw_candidates(scenario, basis)
     support = support_values(scenario, weights)
     coordination = scenario.coordination_cost * brief.horizon_years
     budget = max(brief.budget - coordination, 0.0)

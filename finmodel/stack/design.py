@@ -18,12 +18,14 @@ meets the target, not necessarily the smallest.)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
 
-from finmodel.engine.pool import Pool
+from finmodel.compiled import compile_vehicle, pool_of
+from finmodel.scenario.changes import with_changes
 from finmodel.scenario.model import Scenario, Vehicle
 from finmodel.stack.metrics import (
     StackRun,
@@ -33,7 +35,7 @@ from finmodel.stack.metrics import (
     tranche_pv,
 )
 from finmodel.stack.vehicle import PoolModel
-from finmodel.stack.waterfall import StackTerms, stack_terms
+from finmodel.stack.waterfall import stack_terms
 from finmodel.vocabulary import Sector
 
 SETTING_TOLERANCE = 1e-4
@@ -89,6 +91,9 @@ class Design:
     evaluations: int
     message: str
     subject: str = ""  # the tranche or guarantee the lever acts on
+    #: the scenario changes that apply the design ({dotted.path: value}; empty when
+    #: infeasible): ``with_changes(scenario, design.changes)`` is the designed scenario
+    changes: dict[str, float] = field(default_factory=dict)
 
     @property
     def first_loss_size(self) -> float:
@@ -114,28 +119,20 @@ def senior_figure(run: StackRun, target: SeniorTarget) -> float:
     return run.sample.quantile(0.10, rates)
 
 
-def _vehicle(scenario: Scenario, vehicle_id: str) -> Vehicle:
-    vehicle = next((v for v in scenario.vehicles if v.id == vehicle_id), None)
-    if vehicle is None:
-        known = ", ".join(v.id for v in scenario.vehicles)
-        raise ValueError(f"no vehicle {vehicle_id!r} in the scenario (vehicles: {known})")
-    return vehicle
+ChangesAt = Callable[[float], dict[str, float]]
 
 
-def _lever_terms(scenario: Scenario, vehicle: Vehicle, pool: Pool, lever: Lever,
-                 subject: str | int) -> tuple[float, float, object]:
-    """(lowest, highest) setting of the lever and a function setting -> StackTerms."""
+def _lever(vehicle: Vehicle, lever: Lever, subject: str) -> tuple[float, float, ChangesAt]:
+    """(lowest, highest) setting of the lever and the scenario changes that make a setting
+    (dotted paths for :func:`~finmodel.scenario.changes.with_changes`)."""
+    where = f"vehicles.{vehicle.id}"
     if lever is Lever.first_loss:
         if len(vehicle.tranches) < 2:
             raise ValueError(f"vehicle {vehicle.id!r} needs at least two tranches to resize")
         middle = sum(t.size for t in vehicle.tranches[1:-1])
-
-        def sized(size: float) -> StackTerms:
-            sizes = [t.size for t in vehicle.tranches]
-            sizes[0], sizes[-1] = size, 1.0 - middle - size
-            return stack_terms(scenario, vehicle, sizes=sizes, pool=pool)
-
-        return SIZE_TOLERANCE, 1.0 - middle - SIZE_TOLERANCE, sized
+        bottom = f"{where}.tranches.{vehicle.tranches[0].name}.size"
+        # the top tranche absorbs the change (with_changes rebalances)
+        return SIZE_TOLERANCE, 1.0 - middle - SIZE_TOLERANCE, lambda size: {bottom: size}
     if lever is Lever.concession:
         tranche = next((t for t in vehicle.tranches if t.name == subject), None)
         if tranche is None:
@@ -143,22 +140,14 @@ def _lever_terms(scenario: Scenario, vehicle: Vehicle, pool: Pool, lever: Lever,
         market = tranche.reference_coupon
         if market <= 0:
             raise ValueError(f"tranche {tranche.name!r} has no market coupon above 0 to cut")
-
-        def conceded(cut: float) -> StackTerms:
-            return stack_terms(scenario, vehicle, pool=pool,
-                               coupons={tranche.name: max(market - cut, 0.0)})
-
-        return 0.0, market, conceded
+        path = f"{where}.tranches.{tranche.name}"
+        return 0.0, market, lambda cut: {f"{path}.coupon": max(market - cut, 0.0),
+                                         f"{path}.market_coupon": market}
     index = int(subject)
     if not 0 <= index < len(vehicle.guarantees):
         raise ValueError(f"vehicle {vehicle.id!r} has no guarantee number {index}")
-
-    def guaranteed(value: float) -> StackTerms:
-        if lever is Lever.guarantee_rate:
-            return stack_terms(scenario, vehicle, pool=pool, guarantee_rate={index: value})
-        return stack_terms(scenario, vehicle, pool=pool, guarantee_cap={index: value})
-
-    return SIZE_TOLERANCE, 1.0, guaranteed
+    path = f"{where}.guarantees.{index}.{'rate' if lever is Lever.guarantee_rate else 'cap'}"
+    return SIZE_TOLERANCE, 1.0, lambda value: {path: value}
 
 
 def default_subject(scenario: Scenario, vehicle: Vehicle, lever: Lever) -> str:
@@ -178,6 +167,10 @@ def design(scenario: Scenario, vehicle_id: str, target: SeniorTarget, value: flo
            model: PoolModel | None = None) -> Design:
     """The smallest setting of ``lever`` at which the top tranche meets ``target``.
 
+    Every trial is the scenario changed the one way scenarios change
+    (:func:`~finmodel.scenario.changes.with_changes`: rebalanced and validated), paid out
+    of the same simulated pool.
+
     Args:
         scenario: the scenario.
         vehicle_id: the vehicle to design.
@@ -189,34 +182,48 @@ def design(scenario: Scenario, vehicle_id: str, target: SeniorTarget, value: flo
             guarantee 0.
         model: the vehicle's pool model, if already built.
     """
-    vehicle = _vehicle(scenario, vehicle_id)
-    model = model or PoolModel.build(scenario, vehicle)
+    compiled = compile_vehicle(scenario, _vehicle(scenario, vehicle_id))
+    vehicle = compiled.vehicle
+    model = model or PoolModel.build(compiled.spec)
     subject = subject if subject is not None else default_subject(scenario, vehicle, lever)
-    low, high, terms_at = _lever_terms(scenario, vehicle, model.pool, lever, subject)
+    low, high, changes_at = _lever(vehicle, lever, subject)
     count = 0
 
     def figure(setting: float) -> float:
         nonlocal count
         count += 1
-        return senior_figure(model.run(terms_at(setting)), target)  # type: ignore[operator]
+        trial = with_changes(scenario, changes_at(setting))
+        terms = stack_terms(trial, _vehicle(trial, vehicle_id), model.pool)
+        return senior_figure(model.run(terms), target)
+
+    def answer(feasible: bool, setting: float, senior: float, without: float,
+               message: str) -> Design:
+        return Design(vehicle_id, lever, target, value, feasible, setting, senior, without,
+                      count, message, subject, changes_at(setting) if feasible else {})
 
     without = figure(low)
     if target.met(without, value):
-        return Design(vehicle_id, lever, target, value, True, low, without, without, count,
-                      "met at the lever's smallest setting", subject)
+        return answer(True, low, without, without, "met at the lever's smallest setting")
     best = figure(high)
     if not target.met(best, value):
-        return Design(vehicle_id, lever, target, value, False, float("nan"), best, without,
-                      count, f"not met even at {lever.value} = {high:.4f} "
-                      f"(senior {target.column} = {best:.6g})", subject)
+        return answer(False, float("nan"), best, without,
+                      f"not met even at {lever.value} = {high:.4f} "
+                      f"(senior {target.column} = {best:.6g})")
     while high - low > SETTING_TOLERANCE:
         middle = 0.5 * (low + high)
         if target.met(figure(middle), value):
             high = middle
         else:
             low = middle
-    return Design(vehicle_id, lever, target, value, True, high, figure(high), without, count,
-                  "met", subject)
+    return answer(True, high, figure(high), without, "met")
+
+
+def _vehicle(scenario: Scenario, vehicle_id: str) -> Vehicle:
+    vehicle = next((v for v in scenario.vehicles if v.id == vehicle_id), None)
+    if vehicle is None:
+        known = ", ".join(v.id for v in scenario.vehicles)
+        raise ValueError(f"no vehicle {vehicle_id!r} in the scenario (vehicles: {known})")
+    return vehicle
 
 
 def smallest_first_loss(scenario: Scenario, vehicle_id: str, target: SeniorTarget,
@@ -238,7 +245,7 @@ class StressResult:
 def first_loss_stress(scenario: Scenario, vehicle_id: str) -> list[StressResult]:
     """The PD multiple at which each tranche of a vehicle starts to lose (see metrics)."""
     vehicle = _vehicle(scenario, vehicle_id)
-    pool = Pool.from_vehicle(vehicle)
+    pool = pool_of(vehicle)
     attach = np.concatenate([[0.0], np.cumsum([t.size for t in vehicle.tranches])[:-1]])
     return [StressResult(vehicle_id, t.name, float(a),
                          breakeven_pd_multiple(pool, float(a) * pool.total_exposure))

@@ -7,16 +7,15 @@ subsidy's re-run at market terms) is paid out of the same paths: common random n
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import MutableMapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from finmodel.engine import loss_distribution
 from finmodel.engine.distribution import LossDistribution
 from finmodel.engine.periods import PoolCashflows, simulate_pool_cashflows
 from finmodel.engine.pool import Pool
-from finmodel.scenario.model import Scenario, Vehicle
+from finmodel.engine.spec import PoolSpec
 from finmodel.seeding import stream
 from finmodel.stack.metrics import (
     Row,
@@ -34,55 +33,46 @@ from finmodel.stack.records import (
     TrancheRecord,
     VehicleRecord,
 )
-from finmodel.stack.waterfall import Collections, StackTerms, stack_terms
+from finmodel.stack.waterfall import Collections, StackTerms
+
+if TYPE_CHECKING:
+    from finmodel.compiled import CompiledVehicle
 
 ONE_PERIOD_COLUMNS = ("tranche", "expected_loss", "expected_loss_pct", "prob_loss", "var_99",
                       "es_99", "expected_cash", "expected_return", "subsidy")
 
 
 PoolModels = MutableMapping[str, "PoolModel"]
-#: Vehicle fields the pool simulation never reads: a change to them keeps the pool.
-STACK_ONLY = frozenset({"name", "tranches", "guarantees", "waterfall", "management_fee",
-                        "discount_rate"})
-
-
-def pool_key(scenario: Scenario, vehicle: Vehicle) -> str:
-    """What the vehicle's simulated pool depends on (the seed and every vehicle field but
-    the stack's), hashed."""
-    data = vehicle.model_dump(mode="json", exclude=set(STACK_ONLY))
-    text = json.dumps({"seed": scenario.seed, "vehicle": data}, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
 class PoolModel:
     """A vehicle's pool, its simulated cash flows and its one-period loss distribution."""
 
-    vehicle: Vehicle
-    pool: Pool
+    spec: PoolSpec
     flows: PoolCashflows
     horizon: LossDistribution
 
     @classmethod
-    def build(cls, scenario: Scenario, vehicle: Vehicle) -> PoolModel:
-        return cls(vehicle, Pool.from_vehicle(vehicle),
-                   simulate_pool_cashflows(vehicle, scenario.seed),
-                   loss_distribution(vehicle, stream(scenario.seed, vehicle.id)))
+    def build(cls, spec: PoolSpec) -> PoolModel:
+        return cls(spec, simulate_pool_cashflows(spec),
+                   loss_distribution(spec, stream(spec.seed, spec.vehicle_id)))
 
     @classmethod
-    def reuse_or_build(cls, scenario: Scenario, vehicle: Vehicle,
-                       pools: PoolModels | None) -> PoolModel:
+    def reuse_or_build(cls, vehicle: CompiledVehicle, pools: PoolModels | None) -> PoolModel:
         """The vehicle's pool model, from ``pools`` when the same pool was simulated
-        before (then only the vehicle's stack is swapped in), else built (and kept)."""
+        before (by ``vehicle.pool_key``), else built (and kept in ``pools``)."""
         if pools is None:
-            return cls.build(scenario, vehicle)
-        key = pool_key(scenario, vehicle)
-        found = pools.get(key)
+            return cls.build(vehicle.spec)
+        found = pools.get(vehicle.pool_key)
         if found is not None:
-            return replace(found, vehicle=vehicle)
-        model = cls.build(scenario, vehicle)
-        pools[key] = model
+            return found
+        model = pools[vehicle.pool_key] = cls.build(vehicle.spec)
         return model
+
+    @property
+    def pool(self) -> Pool:
+        return self.spec.pool
 
     @property
     def nbytes(self) -> int:
@@ -118,18 +108,14 @@ class VehicleResult:
     run: StackRun
 
 
-def evaluate(scenario: Scenario, model: PoolModel, terms: StackTerms | None = None,
-             details: bool = True) -> VehicleResult:
-    """Every figure of a vehicle under ``terms`` (default: the file's stack).
+def evaluate(model: PoolModel, terms: StackTerms, details: bool = True) -> VehicleResult:
+    """Every figure of a vehicle under ``terms``.
 
     Args:
-        scenario: the scenario.
         model: the vehicle's pool model (built once per vehicle).
-        terms: the stack, e.g. with a what-if's sizes or coupons.
+        terms: the stack: the compiled vehicle's, or a what-if's or a design trial's.
         details: also compute the cash-flow table and the one-period view.
     """
-    vehicle = model.vehicle
-    terms = terms or stack_terms(scenario, vehicle, pool=model.pool)
     run = model.run(terms)
     t_rows = tranche_rows(run, model.pool)
     g_rows = guarantee_rows(run)

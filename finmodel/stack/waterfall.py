@@ -132,8 +132,8 @@ class StackTerms:
         return replace(self, coupon=np.asarray(coupon, dtype=float))
 
 
-def stack_terms(scenario: Scenario, vehicle: Vehicle, sizes: list[float] | None = None,
-                pool: Pool | None = None, coupons: dict[str, float] | None = None,
+def stack_terms(scenario: Scenario, vehicle: Vehicle, pool: Pool,
+                sizes: list[float] | None = None, coupons: dict[str, float] | None = None,
                 guarantee_rate: dict[int, float] | None = None,
                 guarantee_cap: dict[int, float] | None = None) -> StackTerms:
     """Terms of ``vehicle``'s stack; the keyword arguments override terms (what-ifs, design).
@@ -141,13 +141,12 @@ def stack_terms(scenario: Scenario, vehicle: Vehicle, sizes: list[float] | None 
     Args:
         scenario: the scenario (for providers' sectors).
         vehicle: the vehicle.
+        pool: the vehicle's pool (:func:`finmodel.compiled.pool_of`).
         sizes: tranche sizes, bottom to top, instead of the file's.
-        pool: the vehicle's pool, if already built.
         coupons: tranche name -> coupon, instead of the file's.
         guarantee_rate: guarantee index -> rate.
         guarantee_cap: guarantee index -> cap.
     """
-    pool = pool or Pool.from_vehicle(vehicle)
     size = np.array(sizes if sizes is not None else [t.size for t in vehicle.tranches])
     detach = np.cumsum(size)
     detach[-1] = 1.0

@@ -15,7 +15,7 @@ from typing import Any
 
 from finmodel.results import RunResults
 from finmodel.scenario.changes import with_changes
-from finmodel.scenario.edits import append_item, edit_text
+from finmodel.scenario.edits import edit_text
 from finmodel.scenario.errors import ScenarioError
 from finmodel.scenario.loader import parse_scenario, scenario_yaml
 from finmodel.scenario.model import Scenario
@@ -154,15 +154,11 @@ def apply_design(text: str, name: str, share: float, stage: str | None, row: dic
     """
     import pandas as pd
 
-    from finmodel.bundle.designer import GapTarget, design_change
+    from finmodel.bundle.designer import GapTarget, designed_text
     from finmodel.vocabulary import Stage
 
-    scenario = parse_text(text, name)
     target = GapTarget(float(share), Stage(stage) if stage else None)
-    change = design_change(scenario, target, pd.Series(row), scale)
-    if change.append is not None:  # a new line: added to the file's list, comments kept
-        return append_item(text, *change.append, name)
-    return edit_text(text, change.set, name)
+    return designed_text(text, name, target, pd.Series(row), scale)
 
 
 def designed_name(name: str) -> str:
