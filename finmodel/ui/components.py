@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import dash_table, dcc, html
+from dash import dcc, html
+from dash.dash_table.DataTable import DataTable
 
 from finmodel.ui.figures import FONT
 
@@ -23,13 +24,13 @@ def graph(component_id: str, height: int = 460) -> dcc.Graph:
                      style={"height": f"{height}px"})
 
 
-def table(component_id: str, editable: bool = False, **kwargs: Any) -> dash_table.DataTable:
+def table(component_id: str, editable: bool = False, **kwargs: Any) -> DataTable:
     """A data table in the app's style; ``style_cell`` and ``style_header`` add to it."""
     style_cell = {"fontFamily": FONT, "fontSize": 13, "padding": "4px",
                   **kwargs.pop("style_cell", {})}
     style_header = {"fontWeight": "bold", "backgroundColor": "#eef2f6",
                     **kwargs.pop("style_header", {})}
-    return dash_table.DataTable(
+    return DataTable(
         id=component_id, editable=editable, page_size=kwargs.pop("page_size", 12),
         style_table={"overflowX": "auto"}, style_cell=style_cell, style_header=style_header,
         **kwargs)

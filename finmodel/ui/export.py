@@ -20,6 +20,7 @@ from finmodel.io import write_bytes_atomic
 from finmodel.results import RunResults
 from finmodel.ui.figures import FIGURES, FONT, available_figures
 from finmodel.ui.i18n import amount, percent, text, word
+from finmodel.ui.rows import portfolio_rows
 
 A4 = (794, 1123)  # pixels at 96 dpi: 210 x 297 mm
 FORMATS = ("png", "svg", "pdf")
@@ -158,7 +159,7 @@ def headlines(results: RunResults, lang: str) -> list[tuple[str, str]]:
     if results.bundle is not None:
         rows += bundle_headlines(results, lang)
     if results.portfolios is not None:
-        for p in results.portfolios.summary.itertuples():
+        for p in portfolio_rows(results.portfolios.summary):
             rows.append((f"{text(p.portfolio, lang)}: {text('core_impact', lang)}",
                          f"{p.core_impact:.2f} ({amount(p.total_cost, unit, lang)})"))
     return rows

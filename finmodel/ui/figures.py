@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 from finmodel.results import RunResults
 from finmodel.scenario.model import Scenario
 from finmodel.ui.i18n import amount, text, unit_label, word
+from finmodel.ui.rows import kpi_rows, portfolio_rows, tranche_rows
 from finmodel.vocabulary import EXIT, STAGE_ORDER, Stage
 
 # A Latin font first: Chromium embeds Noto CJK's digits without a text mapping, so numbers
@@ -73,7 +74,7 @@ def make_stack(results: RunResults, lang: str, vehicle: str | None = None) -> go
     rows = results.tranches[results.tranches["vehicle"] == vid]
     unit = results.scenario.unit
     fig = go.Figure()
-    for row in rows.itertuples():
+    for row in tranche_rows(rows):
         label = (f"{row.tranche} ({word(row.kind, lang)}, {row.provider})<br>"
                  f"{amount(row.notional, unit, lang)} · EL {row.expected_loss_pct:.2%}")
         fig.add_trace(go.Bar(x=[vid], y=[row.detach - row.attach], name=row.tranche,
@@ -102,7 +103,7 @@ def make_loss_distribution(results: RunResults, lang: str, vehicle: str | None =
                            name=text("probability", lang)))
     rows = results.tranches[results.tranches["vehicle"] == vid]
     exposure = dist.exposure
-    for row in rows.itertuples():
+    for row in tranche_rows(rows):
         x = row.detach * exposure
         if x <= top * 1.05:
             fig.add_vline(x=x, line_dash="dash", line_color=TRANCHE_COLORS.get(row.kind, "#777"),
@@ -173,7 +174,7 @@ def make_cashflows(results: RunResults, lang: str, vehicle: str | None = None) -
         ("cf_coupons", "cf_principal", "cf_cures", "cf_guarantee", "cf_residual")))
     detail = (f"{text('year', lang)} %{{x}}: %{{y:,.1f}} {unit_label(unit, lang)}<br>{parts}"
               "<extra>%{fullData.name}</extra>")
-    for row in tranches.itertuples():
+    for row in tranche_rows(tranches):
         part = years[(years["holder_type"] == "tranche") & (years["holder"] == row.tranche)]
         custom = part[["interest", "principal", "loss_cured", "guarantee_received",
                        "residual"]].to_numpy()
@@ -223,7 +224,7 @@ def make_irr_bands(results: RunResults, lang: str, vehicle: str | None = None) -
     if rows.empty:
         return empty_figure(title, text("no_vehicle", lang), lang)
     labels = []
-    for row in rows.itertuples():
+    for row in tranche_rows(rows):
         label = f"{row.tranche}<br>{word(row.kind, lang)}"
         if row.hurdle_return == row.hurdle_return and row.prob_hurdle_met == row.prob_hurdle_met:
             label += f"<br>{text('hurdle_met_short', lang)} {row.prob_hurdle_met:.0%}"
@@ -266,7 +267,9 @@ def make_gap_heatmap(results: RunResults, lang: str) -> go.Figure:
     title = text("fig_gap_heatmap", lang)
     if results.bundle is None:
         return empty_figure(title, text("no_bundle", lang), lang)
-    gaps = results.gaps.groupby(["stage", "issue"])["total_gap"].sum().unstack(fill_value=0.0)
+    # fillna(0.0) rather than unstack(fill_value=0.0), whose type pandas-stubs gives as
+    # int | str: the same table, as only cells no row reaches are NaN (a sum never is)
+    gaps = results.gaps.groupby(["stage", "issue"])["total_gap"].sum().unstack().fillna(0.0)
     stages = [s for s in PIPELINE if s in gaps.index]
     gaps = gaps.loc[stages]
     unit = results.scenario.unit
@@ -492,7 +495,7 @@ def make_frontier(results: RunResults, lang: str) -> go.Figure:
     fig = go.Figure(go.Scatter(x=f["max_expected_loss"], y=f["core_impact"], mode="lines+markers",
                                line={"color": PORTFOLIO_COLORS["core_issue"]},
                                name=text("fig_frontier", lang)))
-    for row in s.itertuples():
+    for row in portfolio_rows(s):
         fig.add_trace(go.Scatter(x=[row.expected_loss_rate], y=[row.core_impact], mode="markers",
                                  marker={"size": 14, "color": PORTFOLIO_COLORS.get(row.portfolio)},
                                  name=text(row.portfolio, lang)))
@@ -536,9 +539,9 @@ def make_kpi_dashboard(results: RunResults, lang: str) -> go.Figure:
     rows = int(np.ceil(len(kpis) / cols))
     last = k[k["portfolio"] == "core_issue"].sort_values("year").groupby("kpi").tail(1)
     attained = dict(zip(last["kpi"], last["attainment"], strict=True))
-    names = {r.kpi: (r.name_ja if lang == "ja" else r.name_en) + f" ({r.unit})<br>"
+    names = {r.kpi: f"{r.name(lang)} ({r.unit})<br>"
              f"{text('attainment', lang)}: {attained.get(r.kpi, float('nan')):.0%}"
-             for r in k.drop_duplicates("kpi").itertuples()}
+             for r in kpi_rows(k.drop_duplicates("kpi"))}
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=[names[x] for x in kpis],
                         vertical_spacing=0.22 if rows > 1 else 0.1, horizontal_spacing=0.08)
     fig.update_annotations(font_size=11)
@@ -597,9 +600,9 @@ def make_logic_model(results: RunResults, lang: str) -> go.Figure:
 def make_compare(named: list[tuple[str, RunResults]], lang: str) -> go.Figure:
     """Headline numbers of several scenarios side by side."""
     title = text("fig_compare", lang)
-    rows = []
+    rows: list[dict[str, str | float]] = []
     for name, r in named:
-        row = {"scenario": name}
+        row: dict[str, str | float] = {"scenario": name}
         # a stack's public cost is a present value, a bundle's a sum over the simulated
         # years (docs/methodology.md): shown side by side, never added
         if len(r.vehicles):
