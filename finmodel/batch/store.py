@@ -27,13 +27,67 @@ from typing import Any
 
 import pandas as pd
 
+from finmodel.bundle.records import (
+    BundleSummaryRecord,
+    CoverageRecord,
+    FacilityRecord,
+    FlowRecord,
+    GapRecord,
+    GapYearRecord,
+    HandoffRecord,
+    ProviderRecord,
+)
+from finmodel.impact.records import (
+    CaseMapRecord,
+    CollectiveImpactRecord,
+    FrontierPointRecord,
+    ImpactRecord,
+    KpiRecord,
+    LogicHoleRecord,
+    PortfolioRecord,
+    PortfolioStageRecord,
+    SpilloverRecord,
+)
 from finmodel.io import write_parquet_atomic, write_text_atomic
+from finmodel.records import TableRows
+from finmodel.stack.records import (
+    CashflowRecord,
+    GuaranteeRecord,
+    HorizonLossRecord,
+    OnePeriodRecord,
+    TrancheRecord,
+    VehicleRecord,
+)
 
-#: Result kinds kept in the store (the loss distributions and candidate lists are not).
-KINDS = ("tranches", "vehicles", "guarantees", "cashflows", "one_period", "gaps", "handoffs",
-         "providers", "facilities", "coverage", "bundle_summary", "flows", "gap_years",
-         "portfolios", "case_map", "portfolio_stages", "impact", "spillover", "frontier", "kpis",
-         "collective_impact", "logic_holes")
+_VEHICLE = ("vehicle",)
+#: The result tables kept in the store (the loss distributions and candidate lists are
+#: not), by name, and what a row of each is: the key columns, then the record's fields.
+TABLES: dict[str, TableRows] = {
+    "tranches": TableRows(TrancheRecord, keys=_VEHICLE),
+    "vehicles": TableRows(VehicleRecord, then=(HorizonLossRecord,), keys=_VEHICLE),
+    "guarantees": TableRows(GuaranteeRecord, keys=_VEHICLE),
+    "cashflows": TableRows(CashflowRecord, keys=_VEHICLE),
+    "one_period": TableRows(OnePeriodRecord, keys=_VEHICLE),
+    "gaps": TableRows(GapRecord),
+    "handoffs": TableRows(HandoffRecord),
+    "providers": TableRows(ProviderRecord),
+    "facilities": TableRows(FacilityRecord),
+    "coverage": TableRows(CoverageRecord),
+    "bundle_summary": TableRows(BundleSummaryRecord),
+    "flows": TableRows(FlowRecord),
+    "gap_years": TableRows(GapYearRecord),
+    "portfolios": TableRows(PortfolioRecord),
+    "case_map": TableRows(CaseMapRecord),
+    "portfolio_stages": TableRows(PortfolioStageRecord),
+    "impact": TableRows(ImpactRecord),
+    "spillover": TableRows(SpilloverRecord),
+    "frontier": TableRows(FrontierPointRecord),
+    "kpis": TableRows(KpiRecord),
+    "collective_impact": TableRows(CollectiveImpactRecord),
+    "logic_holes": TableRows(LogicHoleRecord),
+}
+#: Result kinds kept in the store.
+KINDS = tuple(TABLES)
 
 
 def package_versions() -> dict[str, str]:

@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import pandas as pd
 
+from finmodel.bundle.records import CoverageRecord
+from finmodel.records import table
 from finmodel.scenario.model import Scenario
 from finmodel.vocabulary import STAGE_ORDER, Issue
 
 
 def coverage_table(scenario: Scenario) -> pd.DataFrame:
     """One row per stage x issue: who can serve it, and whether it is a hole or an overlap."""
-    rows = []
+    return table(coverage_records(scenario), CoverageRecord)
+
+
+def coverage_records(scenario: Scenario) -> list[CoverageRecord]:
+    """The rows of :func:`coverage_table`."""
+    rows: list[CoverageRecord] = []
     entry: dict[Issue, int] = {}  # earliest stage at which firms of an issue arrive
     if scenario.pipeline is not None:
         for stage, by_issue in scenario.pipeline.arrivals.items():
@@ -35,12 +42,12 @@ def coverage_table(scenario: Scenario) -> pd.DataFrame:
                 for instrument in provider.instruments:
                     by_instrument.setdefault(instrument.value, []).append(provider.id)
             overlaps = sorted(k for k, v in by_instrument.items() if len(v) > 1)
-            rows.append({
-                "stage": stage.value, "issue": issue.value,
-                "providers": ", ".join(p.id for p in lenders),
-                "facilities": ", ".join(facilities), "support": ", ".join(support),
-                "reached": issue in entry and s >= entry[issue],
-                "n_providers": len(lenders), "hole": not lenders,
-                "overlap": bool(overlaps), "overlapping_instruments": ", ".join(overlaps),
-            })
-    return pd.DataFrame(rows)
+            rows.append(CoverageRecord(
+                stage=stage.value, issue=issue.value,
+                providers=", ".join(p.id for p in lenders),
+                facilities=", ".join(facilities), support=", ".join(support),
+                reached=issue in entry and s >= entry[issue],
+                n_providers=len(lenders), hole=not lenders,
+                overlap=bool(overlaps), overlapping_instruments=", ".join(overlaps),
+            ))
+    return rows

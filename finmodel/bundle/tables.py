@@ -1,4 +1,9 @@
-"""Tidy tables from the ledgers of many replications: means with P10/P50/P90 bands."""
+"""Tidy tables from the ledgers of many replications: means with P10/P50/P90 bands.
+
+Each table's rows are records of :mod:`finmodel.bundle.records`, turned into a DataFrame
+at the edge; the two tables computed vectorised over cells and years (gaps, gap years)
+are checked against their records' columns instead.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,17 @@ import numpy as np
 import pandas as pd
 
 from finmodel.bundle.ledgers import ISSUES, STATUS, Ledgers
+from finmodel.bundle.records import (
+    BundleSummaryRecord,
+    FacilityRecord,
+    FlowRecord,
+    GapRecord,
+    GapYearRecord,
+    HandoffRecord,
+    ProviderRecord,
+)
 from finmodel.economics import is_public, mobilisation_ratio, public_expected_cost
+from finmodel.records import conform, table
 from finmodel.scenario.model import Scenario
 from finmodel.vocabulary import EXIT, STAGE_ORDER, FacilityKind
 
@@ -21,11 +36,6 @@ def _bands(prefix: str, values: np.ndarray) -> dict[str, np.ndarray]:
     for q, band in zip(BANDS, np.percentile(values, BANDS, axis=0), strict=True):
         out[f"{prefix}_p{q}"] = band
     return out
-
-
-GAP_COLUMNS = ["year", "stage", "issue", "potential_demand", "demand", "supplied", "direct_gap",
-               "lost_pipeline", "total_gap", "firms_potential", "firms_reached", "firms_lost",
-               "rounds", *STATUS]
 
 
 def gap_table(ledgers: list[Ledgers]) -> pd.DataFrame:
@@ -64,8 +74,7 @@ def gap_table(ledgers: list[Ledgers]) -> pd.DataFrame:
     asked = (frame["demand"] > 0) | (frame["potential_demand"] > 0)
     for name in STATUS:
         asked |= frame[name] > 0
-    rest = [c for c in frame.columns if c not in GAP_COLUMNS]
-    return frame.loc[asked, GAP_COLUMNS + rest].reset_index(drop=True)
+    return conform(frame, GapRecord).loc[asked].reset_index(drop=True)
 
 
 def gap_year_table(ledgers: list[Ledgers]) -> pd.DataFrame:
@@ -92,7 +101,8 @@ def gap_year_table(ledgers: list[Ledgers]) -> pd.DataFrame:
         columns[f"default_rate_p{q}"] = np.array(
             [np.percentile(col[~np.isnan(col)], q) if (~np.isnan(col)).any() else np.nan
              for col in rate.T])
-    return pd.DataFrame({"year": np.arange(1, demand.shape[1] + 1), **columns})
+    return conform(pd.DataFrame({"year": np.arange(1, demand.shape[1] + 1), **columns}),
+                   GapYearRecord)
 
 
 def handoff_table(ledgers: list[Ledgers]) -> pd.DataFrame:
@@ -100,20 +110,21 @@ def handoff_table(ledgers: list[Ledgers]) -> pd.DataFrame:
     graduates = np.stack([lg.graduates for lg in ledgers])
     potential = np.stack([lg.potential_graduates for lg in ledgers])
     funded = np.stack([lg.funded_next for lg in ledgers])
-    rows = []
+    rows: list[HandoffRecord] = []
     for s, stage in enumerate(STAGE_ORDER):
         target = STAGE_ORDER[s + 1].value if s + 1 < len(STAGE_ORDER) else EXIT
         total = graduates[:, s].sum()
         share = funded[:, s].sum() / total if target != EXIT and total > 0 else np.nan
         p10, p50, p90 = np.percentile(graduates[:, s], BANDS)
-        rows.append({"from_stage": stage.value, "to_stage": target,
-                     "graduates": graduates[:, s].mean(), "graduates_p10": p10,
-                     "graduates_p50": p50, "graduates_p90": p90,
-                     "funded_next": funded[:, s].mean() if target != EXIT else np.nan,
-                     "share_funded": share,
-                     "graduates_potential": potential[:, s].mean(),
-                     "graduates_lost": (potential[:, s] - graduates[:, s]).mean()})
-    return pd.DataFrame(rows)
+        rows.append(HandoffRecord(
+            from_stage=stage.value, to_stage=target,
+            graduates=graduates[:, s].mean(), graduates_p10=p10,
+            graduates_p50=p50, graduates_p90=p90,
+            funded_next=funded[:, s].mean() if target != EXIT else np.nan,
+            share_funded=share,
+            graduates_potential=potential[:, s].mean(),
+            graduates_lost=(potential[:, s] - graduates[:, s]).mean()))
+    return table(rows, HandoffRecord)
 
 
 def provider_table(scenario: Scenario, ledgers: list[Ledgers]) -> pd.DataFrame:
@@ -126,58 +137,58 @@ def provider_table(scenario: Scenario, ledgers: list[Ledgers]) -> pd.DataFrame:
     stacked = {name: np.stack([getattr(lg, name) for lg in ledgers])
                for name in ("lent", "budget", "losses", "repaid", "interest", "granted",
                             "support_cost", "supported", "subsidy")}
-    rows = []
+    rows: list[ProviderRecord] = []
     for p, provider in enumerate(scenario.providers):
         for y in range(ledgers[0].years):
             lent = stacked["lent"][:, p, y]
             budget = float(stacked["budget"][:, p, y].mean())
-            rows.append({
-                "provider": provider.id, "type": provider.type.value,
-                "sector": provider.resolved_sector.value, "year": y + 1,
-                "lent": lent.mean(), "lent_p10": np.percentile(lent, 10),
-                "lent_p90": np.percentile(lent, 90), "budget": budget,
-                "budget_used": lent.mean() / budget if budget > 0 else np.nan,
-                "losses": stacked["losses"][:, p, y].mean(),
-                "repaid": stacked["repaid"][:, p, y].mean(),
-                "interest": stacked["interest"][:, p, y].mean(),
-                "granted": stacked["granted"][:, p, y].mean(),
-                "facility_spending": spending[:, p, y].mean(),
-                "concessional_subsidy": stacked["subsidy"][:, p, y].mean(),
-                "support_cost": stacked["support_cost"][:, p, y].mean(),
-                "firms_supported": stacked["supported"][:, p, y].mean(),
-            })
-    return pd.DataFrame(rows)
+            rows.append(ProviderRecord(
+                provider=provider.id, type=provider.type.value,
+                sector=provider.resolved_sector.value, year=y + 1,
+                lent=lent.mean(), lent_p10=np.percentile(lent, 10),
+                lent_p90=np.percentile(lent, 90), budget=budget,
+                budget_used=lent.mean() / budget if budget > 0 else np.nan,
+                losses=stacked["losses"][:, p, y].mean(),
+                repaid=stacked["repaid"][:, p, y].mean(),
+                interest=stacked["interest"][:, p, y].mean(),
+                granted=stacked["granted"][:, p, y].mean(),
+                facility_spending=spending[:, p, y].mean(),
+                concessional_subsidy=stacked["subsidy"][:, p, y].mean(),
+                support_cost=stacked["support_cost"][:, p, y].mean(),
+                firms_supported=stacked["supported"][:, p, y].mean(),
+            ))
+    return table(rows, ProviderRecord)
 
 
 def facility_table(scenario: Scenario, ledgers: list[Ledgers]) -> pd.DataFrame:
     """Per facility: budget, what was committed and paid out over the simulation."""
-    rows = []
+    rows: list[FacilityRecord] = []
     for f, facility in enumerate(scenario.facilities):
         committed = np.array([lg.committed[f].sum() for lg in ledgers])
         paid = np.array([lg.paid[f].sum() for lg in ledgers])
-        rows.append({"facility": facility.id, "kind": facility.kind.value,
-                     "provider": facility.provider, "budget": facility.budget,
-                     "committed": committed.mean(), "committed_p90": np.percentile(committed, 90),
-                     "paid": paid.mean(), "paid_p90": np.percentile(paid, 90),
-                     "fees": float(np.mean([lg.fees[f].sum() for lg in ledgers]))})
-    return pd.DataFrame(rows, columns=["facility", "kind", "provider", "budget", "committed",
-                                       "committed_p90", "paid", "paid_p90", "fees"])
+        rows.append(FacilityRecord(
+            facility=facility.id, kind=facility.kind.value,
+            provider=facility.provider, budget=facility.budget,
+            committed=committed.mean(), committed_p90=np.percentile(committed, 90),
+            paid=paid.mean(), paid_p90=np.percentile(paid, 90),
+            fees=float(np.mean([lg.fees[f].sum() for lg in ledgers]))))
+    return table(rows, FacilityRecord)
 
 
 def flow_table(scenario: Scenario, ledgers: list[Ledgers]) -> pd.DataFrame:
     """Money by source (provider lending, facility commitments) to stage x issue."""
     lent = np.mean([lg.lent_cell for lg in ledgers], axis=0)
     committed = np.mean([lg.committed_cell for lg in ledgers], axis=0)
-    rows = []
+    rows: list[FlowRecord] = []
     for kind, names, values in (("provider", [p.id for p in scenario.providers], lent),
                                 ("facility", [f.id for f in scenario.facilities], committed)):
         for k, name in enumerate(names):
             for s, stage in enumerate(STAGE_ORDER):
                 for i, issue in enumerate(ISSUES):
                     if values[k, s, i] > 0:
-                        rows.append({"origin_kind": kind, "origin": name, "stage": stage.value,
-                                     "issue": issue.value, "amount": float(values[k, s, i])})
-    return pd.DataFrame(rows, columns=["origin_kind", "origin", "stage", "issue", "amount"])
+                        rows.append(FlowRecord(origin_kind=kind, origin=name, stage=stage.value,
+                                               issue=issue.value, amount=float(values[k, s, i])))
+    return table(rows, FlowRecord)
 
 
 @dataclass(frozen=True)
@@ -234,20 +245,23 @@ def money(scenario: Scenario, ledgers: list[Ledgers]) -> Money:
 def summary_table(scenario: Scenario, ledgers: list[Ledgers]) -> pd.DataFrame:
     """One row: totals over the simulation, means over replications, with bands."""
     m = money(scenario, ledgers)
-    row: dict[str, float | str] = {"region": scenario.region.name if scenario.region else "",
-                                   "years": ledgers[0].years, "replications": len(ledgers)}
+    bands: dict[str, float] = {}
     for name, values in [("potential_demand", m.potential_demand), ("demand", m.demand),
                          ("total_gap", m.total_gap), ("direct_gap", m.direct_gap),
                          ("lost_pipeline", m.potential_demand - m.demand),
                          ("public_expected_cost", m.public_cost),
                          ("private_mobilised", m.private_money),
                          ("public_money", m.public_money)]:
-        row[name] = float(values.mean())
-        row[f"{name}_p10"], row[f"{name}_p90"] = (float(x) for x in np.percentile(values, [10, 90]))
-    row["gap_share"] = (float(m.total_gap.sum() / m.potential_demand.sum())
-                        if m.potential_demand.sum() > 0 else np.nan)
-    row["mobilisation_ratio"] = mobilisation_ratio(float(m.private_money.sum()),
-                                                   float(m.public_money.sum()))
-    row["grants"] = float(np.mean([lg.granted.sum() for lg in ledgers]))
-    return pd.DataFrame([row])
+        bands[name] = float(values.mean())
+        bands[f"{name}_p10"], bands[f"{name}_p90"] = (float(x) for x in
+                                                      np.percentile(values, [10, 90]))
+    row = BundleSummaryRecord(
+        region=scenario.region.name if scenario.region else "",
+        years=ledgers[0].years, replications=len(ledgers), **bands,
+        gap_share=(float(m.total_gap.sum() / m.potential_demand.sum())
+                   if m.potential_demand.sum() > 0 else np.nan),
+        mobilisation_ratio=mobilisation_ratio(float(m.private_money.sum()),
+                                              float(m.public_money.sum())),
+        grants=float(np.mean([lg.granted.sum() for lg in ledgers])))
+    return table([row], BundleSummaryRecord)
 

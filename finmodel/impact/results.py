@@ -1,4 +1,9 @@
-"""Tables that compare the two portfolios on money, risk and impact, and track KPIs."""
+"""Tables that compare the two portfolios on money, risk and impact, and track KPIs.
+
+Each table's rows are records of :mod:`finmodel.impact.records`, turned into a DataFrame
+at the edge; the tables computed with pandas (the case map, the stages, the candidates)
+are checked against their records' columns instead.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,19 @@ from finmodel.impact.builders import (
 from finmodel.impact.candidates import Candidates, draw_candidates
 from finmodel.impact.catalogue import Indicator, add
 from finmodel.impact.logic import ImpactBasis, LogicWeights, impact_basis
+from finmodel.impact.records import (
+    CandidateRecord,
+    CaseMapRecord,
+    CollectiveImpactRecord,
+    FrontierPointRecord,
+    ImpactRecord,
+    KpiRecord,
+    LogicHoleRecord,
+    PortfolioRecord,
+    PortfolioStageRecord,
+    SpilloverRecord,
+)
+from finmodel.records import conform, table
 from finmodel.scenario.model import Scenario
 from finmodel.vocabulary import Instrument
 
@@ -101,7 +119,7 @@ def direct_impact(c: Candidates, selection: Selection, scenario: Scenario,
 
 
 def summary_row(c: Candidates, selection: Selection, scenario: Scenario,
-                support: SupportValues, coordination: float) -> dict[str, object]:
+                support: SupportValues, coordination: float) -> PortfolioRecord:
     brief = scenario.portfolio
     assert brief is not None and scenario.logic_model is not None
     chosen = selection.firms
@@ -116,22 +134,22 @@ def summary_row(c: Candidates, selection: Selection, scenario: Scenario,
     total_cost = money + support_cost + coordination
     public_total = public + public_support + coordination
     losses = _loss_figures(c, chosen, brief.horizon_years, brief.correlation)
-    return {
-        "portfolio": selection.name, "status": selection.status, "mip_gap": selection.mip_gap,
-        "firms": int(chosen.sum()), "money": money, "public_money": public,
-        "mobilisation_ratio": mobilisation_ratio(money - public, public),
-        "support_cost": support_cost, "coordination_cost": coordination,
-        "total_cost": total_cost, "budget": brief.budget,
+    return PortfolioRecord(
+        portfolio=selection.name, status=selection.status, mip_gap=selection.mip_gap,
+        firms=int(chosen.sum()), money=money, public_money=public,
+        mobilisation_ratio=mobilisation_ratio(money - public, public),
+        support_cost=support_cost, coordination_cost=coordination,
+        total_cost=total_cost, budget=brief.budget,
         **losses,
-        "expected_loss_rate": losses["expected_loss"] / money if money > 0 else float("nan"),
-        "hhi_issue": _hhi(frame.groupby("issue")["money"].sum()),
-        "hhi_firm": _hhi(frame["money"]),
-        "core_impact": core, "spillover_impact": core * spill,
-        "impact_per_money": core / total_cost if total_cost > 0 else float("nan"),
-        "impact_per_public_money": core / public_total if public_total > 0 else float("nan"),
-        "support_chosen": ", ".join(i for i, s in zip(support.ids, selection.support, strict=True)
-                                    if s),
-    }
+        expected_loss_rate=losses["expected_loss"] / money if money > 0 else float("nan"),
+        hhi_issue=_hhi(frame.groupby("issue")["money"].sum()),
+        hhi_firm=_hhi(frame["money"]),
+        core_impact=core, spillover_impact=core * spill,
+        impact_per_money=core / total_cost if total_cost > 0 else float("nan"),
+        impact_per_public_money=core / public_total if public_total > 0 else float("nan"),
+        support_chosen=", ".join(i for i, s in zip(support.ids, selection.support, strict=True)
+                                 if s),
+    )
 
 
 def kpi_table(c: Candidates, selections: list[Selection], scenario: Scenario,
@@ -139,7 +157,7 @@ def kpi_table(c: Candidates, selections: list[Selection], scenario: Scenario,
     """KPI tracking (PDCA): plan, value, year-on-year, attainment and trend, per year."""
     brief = scenario.portfolio
     assert brief is not None
-    rows = []
+    rows: list[KpiRecord] = []
     horizon = brief.horizon_years
     for kpi in scenario.kpis:
         indicator = indicators[kpi.indicator]
@@ -161,21 +179,21 @@ def kpi_table(c: Candidates, selections: list[Selection], scenario: Scenario,
                 change = value - previous
                 planned = plan - kpi.baseline
                 better = change * indicator.sign
-                rows.append({
-                    "portfolio": selection.name, "kpi": kpi.indicator,
-                    "name_en": indicator.name_en, "name_ja": indicator.name_ja,
-                    "unit": indicator.unit, "year": t, "baseline": kpi.baseline,
-                    "target": kpi.target, "target_year": kpi.target_year, "plan": plan,
-                    "value": value, "yoy_change": change,
-                    "yoy_pct": change / abs(previous) if previous else float("nan"),
-                    "attainment": (value - kpi.baseline) / planned if planned else float("nan"),
-                    "trend": "improving" if better > 1e-12 else
-                             "worsening" if better < -1e-12 else "flat",
-                    "on_track": bool(planned and (value - kpi.baseline) / planned >= 1 - 1e-9),
-                    "gap_to_target": kpi.target - value,
-                })
+                rows.append(KpiRecord(
+                    portfolio=selection.name, kpi=kpi.indicator,
+                    name_en=indicator.name_en, name_ja=indicator.name_ja,
+                    unit=indicator.unit, year=t, baseline=kpi.baseline,
+                    target=kpi.target, target_year=kpi.target_year, plan=plan,
+                    value=value, yoy_change=change,
+                    yoy_pct=change / abs(previous) if previous else float("nan"),
+                    attainment=(value - kpi.baseline) / planned if planned else float("nan"),
+                    trend="improving" if better > 1e-12 else
+                          "worsening" if better < -1e-12 else "flat",
+                    on_track=bool(planned and (value - kpi.baseline) / planned >= 1 - 1e-9),
+                    gap_to_target=kpi.target - value,
+                ))
                 previous = value
-    return pd.DataFrame(rows)
+    return table(rows, KpiRecord)
 
 
 def holes_table(c: Candidates, scenario: Scenario, support: SupportValues,
@@ -183,7 +201,7 @@ def holes_table(c: Candidates, scenario: Scenario, support: SupportValues,
     """Logic-model nodes no candidate firm moves: covered by support, or left to others."""
     assert scenario.logic_model is not None and scenario.portfolio is not None
     covered = {name for k, name in enumerate(c.indicators) if c.contribution[:, k].sum() > 0}
-    rows = []
+    rows: list[LogicHoleRecord] = []
     for node in scenario.logic_model.nodes:
         if node.level == "impact" or not node.indicators:
             continue
@@ -193,58 +211,65 @@ def holes_table(c: Candidates, scenario: Scenario, support: SupportValues,
                   if s and i in options]
         status = ("covered by firms" if by_firms else "covered by support" if chosen
                   else "hole: needs the municipality, intermediaries and banks")
-        rows.append({"node": node.id, "level": node.level, "indicators": ", ".join(node.indicators),
-                     "covered_by_firms": by_firms, "support_available": ", ".join(options),
-                     "support_chosen": ", ".join(chosen), "status": status})
-    return pd.DataFrame(rows, columns=["node", "level", "indicators", "covered_by_firms",
-                                       "support_available", "support_chosen", "status"])
+        rows.append(LogicHoleRecord(
+            node=node.id, level=node.level, indicators=", ".join(node.indicators),
+            covered_by_firms=by_firms, support_available=", ".join(options),
+            support_chosen=", ".join(chosen), status=status))
+    return table(rows, LogicHoleRecord)
 
 
 def collective_table(c: Candidates, selections: list[Selection], scenario: Scenario,
                      holes: pd.DataFrame, coordination: float,
                      totals: dict[str, float]) -> pd.DataFrame:
     """The five conditions of collective impact, as far as the model can measure them."""
-    from finmodel.bundle.coverage import coverage_table
+    from finmodel.bundle.coverage import coverage_records
 
     kpi_ids = {k.indicator for k in scenario.kpis}
     kpi_columns = [k for k, n in enumerate(c.indicators) if n in kpi_ids]
-    rows = []
+    rows: list[CollectiveImpactRecord] = []
     for s in selections:
         money = float(c.money[s.firms].sum())
         aligned = float(c.money[s.firms & (c.core > 0)].sum())
         measured = (c.contribution[s.firms][:, kpi_columns].sum(axis=1) > 0) if kpi_columns \
             else np.zeros(int(s.firms.sum()), dtype=bool)
         rows += [
-            {"portfolio": s.name, "condition": "common agenda",
-             "measure": "share of money in firms that move the core issue",
-             "value": aligned / money if money else float("nan")},
-            {"portfolio": s.name, "condition": "shared measurement",
-             "measure": "share of firms reporting on a regional KPI",
-             "value": float(measured.mean()) if measured.size else float("nan")},
+            CollectiveImpactRecord(
+                portfolio=s.name, condition="common agenda",
+                measure="share of money in firms that move the core issue",
+                value=aligned / money if money else float("nan")),
+            CollectiveImpactRecord(
+                portfolio=s.name, condition="shared measurement",
+                measure="share of firms reporting on a regional KPI",
+                value=float(measured.mean()) if measured.size else float("nan")),
         ]
-    coverage = coverage_table(scenario)
-    reached = coverage[coverage["reached"]]
+    reached = [cell for cell in coverage_records(scenario) if cell.reached]
     rows += [
-        {"portfolio": "bundle", "condition": "mutually reinforcing activities",
-         "measure": "stage x issue cells reached with no provider (holes)",
-         "value": float(reached["hole"].sum())},
-        {"portfolio": "bundle", "condition": "mutually reinforcing activities",
-         "measure": "cells where several providers offer the same instrument (overlaps)",
-         "value": float(reached["overlap"].sum())},
-        {"portfolio": "core_issue", "condition": "mutually reinforcing activities",
-         "measure": "logic-model nodes left to the municipality (holes)",
-         "value": float(holes["status"].str.startswith("hole").sum()) if len(holes) else 0.0},
-        {"portfolio": "core_issue", "condition": "backbone organisation",
-         "measure": "coordination cost over the horizon, counted in the total cost",
-         "value": coordination},
-        {"portfolio": "core_issue", "condition": "backbone organisation",
-         "measure": "share of the core-issue portfolio's total cost",
-         "value": coordination / totals["core_issue"] if totals["core_issue"] else float("nan")},
-        {"portfolio": "both", "condition": "shared measurement",
-         "measure": "regional KPIs (SMART: baseline, target, target year)",
-         "value": float(len(scenario.kpis))},
+        CollectiveImpactRecord(
+            portfolio="bundle", condition="mutually reinforcing activities",
+            measure="stage x issue cells reached with no provider (holes)",
+            value=float(sum(cell.hole for cell in reached))),
+        CollectiveImpactRecord(
+            portfolio="bundle", condition="mutually reinforcing activities",
+            measure="cells where several providers offer the same instrument (overlaps)",
+            value=float(sum(cell.overlap for cell in reached))),
+        CollectiveImpactRecord(
+            portfolio="core_issue", condition="mutually reinforcing activities",
+            measure="logic-model nodes left to the municipality (holes)",
+            value=float(holes["status"].str.startswith("hole").sum()) if len(holes) else 0.0),
+        CollectiveImpactRecord(
+            portfolio="core_issue", condition="backbone organisation",
+            measure="coordination cost over the horizon, counted in the total cost",
+            value=coordination),
+        CollectiveImpactRecord(
+            portfolio="core_issue", condition="backbone organisation",
+            measure="share of the core-issue portfolio's total cost",
+            value=coordination / totals["core_issue"] if totals["core_issue"] else float("nan")),
+        CollectiveImpactRecord(
+            portfolio="both", condition="shared measurement",
+            measure="regional KPIs (SMART: baseline, target, target year)",
+            value=float(len(scenario.kpis))),
     ]
-    return pd.DataFrame(rows)
+    return table(rows, CollectiveImpactRecord)
 
 
 def build_portfolios(scenario: Scenario, basis: ImpactBasis | None = None) -> PortfolioResults:
@@ -265,7 +290,9 @@ def build_portfolios(scenario: Scenario, basis: ImpactBasis | None = None) -> Po
                           "method": [m.value for m in c.method],
                           "stage": [s.value for s in c.stage], "money": c.money,
                           "public_money": c.money * c.public_share})
-    case_map, by_stage, impact, spill = [], [], [], []
+    case_map, by_stage = [], []
+    impact: list[ImpactRecord] = []
+    spill: list[SpilloverRecord] = []
     for s in selections:
         chosen = frame[s.firms]
         case_map.append(chosen.groupby(["issue", "method"], as_index=False)[
@@ -274,30 +301,29 @@ def build_portfolios(scenario: Scenario, basis: ImpactBasis | None = None) -> Po
                         .sum().assign(portfolio=s.name))
         for iid, value in direct_impact(c, s, scenario, indicators).items():
             ind = indicators[iid]
-            impact.append({"portfolio": s.name, "indicator": iid, "issue": ind.issue.value,
-                           "name_en": ind.name_en, "name_ja": ind.name_ja, "unit": ind.unit,
-                           "value": value})
+            impact.append(ImpactRecord(portfolio=s.name, indicator=iid, issue=ind.issue.value,
+                                       name_en=ind.name_en, name_ja=ind.name_ja, unit=ind.unit,
+                                       value=value))
         for issue, weight in scenario.logic_model.spillover.items():
-            spill.append({"portfolio": s.name, "issue": issue.value, "weight": weight,
-                          "impact": s.objective * weight})
+            spill.append(SpilloverRecord(portfolio=s.name, issue=issue.value, weight=weight,
+                                         impact=s.objective * weight))
     points = frontier(c, brief, support, budget)
-    frontier_rows = [{"max_expected_loss": limit, "core_impact": sel.objective,
-                      "money": float(c.money[sel.firms].sum()),
-                      "expected_loss": float(c.expected_loss[sel.firms].sum()),
-                      "firms": int(sel.firms.sum()), "status": sel.status,
-                      "mip_gap": sel.mip_gap} for limit, sel in points]
+    frontier_rows = [FrontierPointRecord(max_expected_loss=limit, core_impact=sel.objective,
+                                         money=float(c.money[sel.firms].sum()),
+                                         expected_loss=float(c.expected_loss[sel.firms].sum()),
+                                         firms=int(sel.firms.sum()), status=sel.status,
+                                         mip_gap=sel.mip_gap) for limit, sel in points]
     holes = holes_table(c, scenario, support, selections[1])
-    totals = {str(row["portfolio"]): float(row["total_cost"])  # type: ignore[arg-type]
-              for row in summary}
+    totals = {row.portfolio: row.total_cost for row in summary}
     candidates = frame.assign(pd_horizon=c.pd, expected_loss=c.expected_loss, core=c.core,
                               own_impact=c.own, firm_by_firm=selections[0].firms,
                               core_issue=selections[1].firms)
     return PortfolioResults(
-        summary=pd.DataFrame(summary),
-        case_map=pd.concat(case_map, ignore_index=True),
-        by_stage=pd.concat(by_stage, ignore_index=True),
-        impact=pd.DataFrame(impact), spillover=pd.DataFrame(spill),
-        frontier=pd.DataFrame(frontier_rows),
+        summary=table(summary, PortfolioRecord),
+        case_map=conform(pd.concat(case_map, ignore_index=True), CaseMapRecord),
+        by_stage=conform(pd.concat(by_stage, ignore_index=True), PortfolioStageRecord),
+        impact=table(impact, ImpactRecord), spillover=table(spill, SpilloverRecord),
+        frontier=table(frontier_rows, FrontierPointRecord),
         kpis=kpi_table(c, selections, scenario, indicators),
         collective=collective_table(c, selections, scenario, holes, coordination, totals),
-        holes=holes, candidates=candidates)
+        holes=holes, candidates=conform(candidates, CandidateRecord))

@@ -1,17 +1,19 @@
 """The typed rows of a vehicle's figures: what the stack layer hands to the tables.
 
 Each record is a frozen dataclass; a table's columns are its fields, in order
-(:func:`columns`), and records become DataFrames only at the edge (:func:`frame`).
-Definitions of the economic quantities: docs/methodology.md.
+(:func:`columns`), and records become DataFrames only at the edge (:func:`frame`);
+both come from :mod:`finmodel.records`, shared with the bundle's and the portfolios'
+records. Definitions of the economic quantities: docs/methodology.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
-import pandas as pd
+from finmodel.records import columns, frame
+
+__all__ = ["CashflowRecord", "GuaranteeRecord", "HorizonLossRecord", "OnePeriodRecord",
+           "TrancheRecord", "VehicleRecord", "columns", "frame"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,15 +122,49 @@ class HorizonLossRecord:
     es_99: float
 
 
-def columns(record: type) -> list[str]:
-    """A record type's fields, in order: the columns of its table."""
-    return [f.name for f in fields(record)]
+@dataclass(frozen=True, slots=True)
+class CashflowRecord:
+    """One holder's expected cash flows in one period (amounts in the scenario's unit).
+
+    The rows are still built as dicts (``finmodel.stack.metrics.cashflow_rows``); this
+    record names their columns, in order.
+    """
+
+    holder: str  # a tranche, the pool, a guarantor, the manager or the vehicle
+    holder_type: str
+    period: int
+    time_years: float
+    interest: float
+    principal: float
+    recoveries: float
+    loss_written_down: float
+    loss_cured: float
+    guarantee_received: float
+    guarantee_paid: float
+    fees: float
+    residual: float
+    retained: float
+    cash: float
+    cash_p10: float
+    cash_p90: float
 
 
-def frame(records: Iterable[tuple[Mapping[str, Any], Any]], record: type) -> pd.DataFrame:
-    """A table from (keys, record) pairs: the keys' columns (e.g. ``vehicle``) first, then
-    the record's fields; an empty table still has its columns."""
-    rows = [{**keys, **asdict(r)} for keys, r in records]
-    if rows:
-        return pd.DataFrame(rows)
-    return pd.DataFrame(columns=["vehicle", *columns(record)])
+@dataclass(frozen=True, slots=True)
+class OnePeriodRecord:
+    """One tranche under the one-period engine's loss at the horizon (bullet, one payment,
+    same priority of payments; amounts in the scenario's unit).
+
+    The rows are still built as dicts (``finmodel.stack.vehicle.evaluate``); this record
+    names their columns, in order.
+    """
+
+    engine: str
+    tranche: str
+    expected_loss: float
+    expected_loss_pct: float
+    prob_loss: float
+    var_99: float
+    es_99: float
+    expected_cash: float
+    expected_return: float
+    subsidy: float

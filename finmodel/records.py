@@ -1,0 +1,82 @@
+"""Typed table rows: a table's columns are its record's fields, in order.
+
+Every layer hands its tables typed rows, frozen dataclasses: the stack's in
+:mod:`finmodel.stack.records`, the bundle's in :mod:`finmodel.bundle.records`, the
+portfolios' in :mod:`finmodel.impact.records`. Records become DataFrames only at the edge
+(:func:`table`, or :func:`frame` for rows keyed by e.g. ``vehicle``); a table computed
+vectorised (pandas group-bys, arrays of bands) is checked against its record instead
+(:func:`conform`). Which record types make which result table:
+``finmodel.batch.store.TABLES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
+
+import pandas as pd
+
+R = TypeVar("R")
+
+
+def columns(record: type) -> list[str]:
+    """A record type's fields, in order: the columns of its table."""
+    return [f.name for f in fields(record)]
+
+
+def _values(record: Any, names: list[str]) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in names}
+
+
+def table(records: Iterable[R], record: type[R]) -> pd.DataFrame:
+    """A table from records of one type, one row each; an empty table still has its
+    columns."""
+    names = columns(record)
+    rows = [_values(r, names) for r in records]
+    if rows:
+        return pd.DataFrame(rows)
+    return pd.DataFrame(columns=names)
+
+
+def frame(records: Iterable[tuple[Mapping[str, Any], Any]], record: type,
+          keys: Sequence[str] = ("vehicle",)) -> pd.DataFrame:
+    """A table from (keys, record) pairs: the keys' columns (e.g. ``vehicle``) first, then
+    the record's fields; an empty table still has its columns (``keys``, then the
+    record's)."""
+    names = columns(record)
+    rows = [{**key, **_values(r, names)} for key, r in records]
+    if rows:
+        return pd.DataFrame(rows)
+    return pd.DataFrame(columns=[*keys, *names])
+
+
+def conform(data: pd.DataFrame, record: type) -> pd.DataFrame:
+    """A table computed vectorised, with its columns in its record's order.
+
+    Raises:
+        ValueError: its columns are not exactly the record's fields.
+    """
+    names = columns(record)
+    if list(data.columns) == names:
+        return data
+    missing = [n for n in names if n not in data.columns]
+    extra = [c for c in data.columns if c not in names]
+    if missing or extra or len(data.columns) != len(names):
+        raise ValueError(f"{record.__name__}: the table lacks {missing}, has extra {extra}")
+    return data[names]
+
+
+@dataclass(frozen=True, slots=True)
+class TableRows:
+    """What a row of a result table is: its key columns, then the fields of ``record``
+    and of each record type in ``then``, in that order."""
+
+    record: type
+    then: tuple[type, ...] = ()
+    keys: tuple[str, ...] = ()
+
+    @property
+    def column_names(self) -> list[str]:
+        """The table's columns, in order."""
+        return [*self.keys, *(name for r in (self.record, *self.then) for name in columns(r))]
