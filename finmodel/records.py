@@ -40,15 +40,25 @@ def table(records: Iterable[R], record: type[R]) -> pd.DataFrame:
 
 
 def frame(records: Iterable[tuple[Mapping[str, Any], Any]], record: type,
-          keys: Sequence[str] = ("vehicle",)) -> pd.DataFrame:
+          keys: Sequence[str] = ("vehicle",), then: Sequence[type] = ()) -> pd.DataFrame:
     """A table from (keys, record) pairs: the keys' columns (e.g. ``vehicle``) first, then
     the record's fields; an empty table still has its columns (``keys``, then the
-    record's)."""
-    names = columns(record)
-    rows = [{**key, **_values(r, names)} for key, r in records]
+    record's).
+
+    With ``then``, a row is several records side by side (as :class:`TableRows` says):
+    each pair is (keys, (record, *one record of each type in ``then``)), and the columns
+    are the keys', then each record's fields in that order.
+    """
+    names = [columns(r) for r in (record, *then)]
+    rows = []
+    for key, r in records:
+        row = dict(key)
+        for part, part_names in zip(r if then else (r,), names, strict=True):
+            row.update(_values(part, part_names))
+        rows.append(row)
     if rows:
         return pd.DataFrame(rows)
-    return pd.DataFrame(columns=[*keys, *names])
+    return pd.DataFrame(columns=[*keys, *(name for part in names for name in part)])
 
 
 def conform(data: pd.DataFrame, record: type) -> pd.DataFrame:

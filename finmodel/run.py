@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
-
-import pandas as pd
 
 from finmodel.bundle import simulate_bundle
 from finmodel.compiled import Compiled, compile_scenario
 from finmodel.impact.results import build_portfolios
 from finmodel.results import RunResults
 from finmodel.scenario.model import Scenario
-from finmodel.stack.records import GuaranteeRecord, TrancheRecord, frame
+from finmodel.stack.records import (
+    CashflowRecord,
+    GuaranteeRecord,
+    HorizonLossRecord,
+    OnePeriodRecord,
+    TrancheRecord,
+    VehicleRecord,
+    frame,
+)
 from finmodel.stack.vehicle import PoolModel, PoolModels, evaluate
 
 
@@ -38,9 +43,9 @@ def run(scenario: Scenario | Compiled, progress: Callable[[int, int], None] | No
     source = compiled.scenario
     tranches: list[tuple[dict[str, str], TrancheRecord]] = []
     guarantees: list[tuple[dict[str, str], GuaranteeRecord]] = []
-    vehicles: list[dict[str, object]] = []
-    cashflows: list[dict[str, object]] = []
-    one_period: list[dict[str, object]] = []
+    vehicles: list[tuple[dict[str, str], tuple[VehicleRecord, HorizonLossRecord]]] = []
+    cashflows: list[tuple[dict[str, str], CashflowRecord]] = []
+    one_period: list[tuple[dict[str, str], OnePeriodRecord]] = []
     distributions = {}
     for vehicle in compiled.vehicles:
         model = PoolModel.reuse_or_build(vehicle, pools)
@@ -48,9 +53,9 @@ def run(scenario: Scenario | Compiled, progress: Callable[[int, int], None] | No
         key = {"vehicle": vehicle.id}
         tranches += [(key, row) for row in result.tranches]
         guarantees += [(key, row) for row in result.guarantees]
-        cashflows += [{**key, **row} for row in result.cashflows]
-        one_period += [{**key, **row} for row in result.one_period]
-        vehicles.append({**key, **asdict(result.vehicle), **asdict(result.horizon)})
+        cashflows += [(key, row) for row in result.cashflows]
+        one_period += [(key, row) for row in result.one_period]
+        vehicles.append((key, (result.vehicle, result.horizon)))
         distributions[vehicle.id] = model.horizon
     return RunResults(
         bundle=None if compiled.bundle is None
@@ -59,9 +64,9 @@ def run(scenario: Scenario | Compiled, progress: Callable[[int, int], None] | No
         else build_portfolios(source, compiled.impact),
         scenario=source,
         tranches=frame(tranches, TrancheRecord),
-        vehicles=pd.DataFrame(vehicles),
+        vehicles=frame(vehicles, VehicleRecord, then=(HorizonLossRecord,)),
         guarantees=frame(guarantees, GuaranteeRecord),
-        cashflows=pd.DataFrame(cashflows),
-        one_period=pd.DataFrame(one_period),
+        cashflows=frame(cashflows, CashflowRecord),
+        one_period=frame(one_period, OnePeriodRecord),
         loss_distributions=distributions,
     )

@@ -11,10 +11,18 @@ import pytest
 
 from finmodel import load_scenario, run
 from finmodel.batch.store import KINDS, TABLES
+from finmodel.compiled import compile_scenario
 from finmodel.impact.records import CandidateRecord
 from finmodel.records import TableRows, columns, conform, frame, table
-from finmodel.stack.records import GuaranteeRecord
-from tests.conftest import ROOT
+from finmodel.stack.records import (
+    CashflowRecord,
+    GuaranteeRecord,
+    HorizonLossRecord,
+    OnePeriodRecord,
+    VehicleRecord,
+)
+from finmodel.stack.vehicle import PoolModel, evaluate
+from tests.conftest import ROOT, make_scenario
 
 #: A vehicle with a guarantee, a bundle with a facility, and the two portfolios.
 SCENARIOS = ["credit_guarantee", "bundle_founding_gap", "core_issue_vs_firm_by_firm"]
@@ -68,6 +76,50 @@ def test_tables_of_no_rows_keep_their_columns() -> None:
     assert list(table([], CandidateRecord).columns) == columns(CandidateRecord)
     assert list(frame([], GuaranteeRecord).columns) == ["vehicle", *columns(GuaranteeRecord)]
     assert list(frame([], GuaranteeRecord, keys=()).columns) == columns(GuaranteeRecord)
+    assert (list(frame([], VehicleRecord, then=(HorizonLossRecord,)).columns)
+            == TABLES["vehicles"].column_names)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Left:
+    """A test row."""
+
+    a: int
+    b: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Right:
+    """Another test row."""
+
+    c: float
+
+
+def test_frame_puts_a_row_s_records_side_by_side_after_its_keys() -> None:
+    rows = [({"vehicle": "v"}, (_Left(1, "x"), _Right(0.5))),
+            ({"vehicle": "w"}, (_Left(2, "y"), _Right(1.5)))]
+    data = frame(rows, _Left, then=(_Right,))
+    assert list(data.columns) == TableRows(_Left, then=(_Right,), keys=("vehicle",)).column_names
+    assert data.to_dict("records") == [{"vehicle": "v", "a": 1, "b": "x", "c": 0.5},
+                                       {"vehicle": "w", "a": 2, "b": "y", "c": 1.5}]
+    with pytest.raises(ValueError):
+        frame([({"vehicle": "v"}, (_Left(1, "x"),))], _Left, then=(_Right,))
+
+
+def test_the_stack_hands_typed_rows() -> None:
+    vehicle = compile_scenario(make_scenario(paths=500)).vehicles[0]
+    result = evaluate(PoolModel.build(vehicle.spec), vehicle.terms)
+    assert result.cashflows and all(isinstance(r, CashflowRecord) for r in result.cashflows)
+    assert [r.tranche for r in result.one_period] == [r.tranche for r in result.tranches]
+    assert all(isinstance(r, OnePeriodRecord) for r in result.one_period)
+    assert evaluate(PoolModel.build(vehicle.spec), vehicle.terms, details=False).cashflows == []
+
+
+def test_a_run_without_vehicles_keeps_the_stack_tables_columns() -> None:
+    results = run(load_scenario(ROOT / "scenarios" / "bundle_founding_gap.yaml"))
+    for kind in ("tranches", "vehicles", "guarantees", "cashflows", "one_period"):
+        data = getattr(results, kind)
+        assert data.empty and list(data.columns) == TABLES[kind].column_names, kind
 
 
 def test_conform_orders_a_vectorised_table_and_refuses_other_columns() -> None:

@@ -1,7 +1,7 @@
 """Per-tranche, per-guarantee, per-vehicle and per-period figures of a waterfall run.
 
 Pure functions: collections (with row probabilities), stack terms and the waterfall's
-ledger in, rows of plain values out. Expectations are over rows (Monte Carlo paths, or a
+ledger in, typed rows out (:mod:`finmodel.stack.records`). Expectations are over rows (Monte Carlo paths, or a
 one-period distribution's points); a sampled run also reports standard errors.
 
 Present values discount the end of period k by prod (1 + r x period length)^-1 at the
@@ -12,7 +12,6 @@ as the IRR, so a tranche paid its coupon with no loss has IRR = coupon and NPV =
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from scipy import optimize
@@ -22,15 +21,16 @@ from finmodel.engine.distribution import LossDistribution
 from finmodel.engine.pool import FloatArray, Pool
 from finmodel.stack.irr import discount_factors, irr
 from finmodel.stack.records import (
+    CashflowRecord,
     GuaranteeRecord,
     HorizonLossRecord,
+    OnePeriodRecord,
     TrancheRecord,
     VehicleRecord,
 )
 from finmodel.stack.waterfall import Collections, Ledger, StackTerms, run_waterfall
 
 VAR_LEVEL = 0.99
-Row = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -311,6 +311,23 @@ def horizon_loss_row(dist: LossDistribution) -> HorizonLossRecord:
     )
 
 
+def one_period_row(engine: str, tranche: TrancheRecord) -> OnePeriodRecord:
+    """A tranche's figures under the one-period engine's loss at the horizon: its row of
+    :func:`tranche_rows` over the one-period collections, named by ``engine``."""
+    return OnePeriodRecord(
+        engine=engine,
+        tranche=tranche.tranche,
+        expected_loss=tranche.expected_loss,
+        expected_loss_pct=tranche.expected_loss_pct,
+        prob_loss=tranche.prob_loss,
+        var_99=tranche.var_99,
+        es_99=tranche.es_99,
+        expected_cash=tranche.expected_cash,
+        expected_return=tranche.expected_return,
+        subsidy=tranche.subsidy,
+    )
+
+
 def _bands(values: FloatArray, sample: LossDistribution) -> tuple[FloatArray, FloatArray]:
     """P10 and P90 over rows of each column of ``values`` (rows, periods)."""
     if sample.sampled:  # equally likely rows: the same quantile definition, one sort
@@ -322,7 +339,7 @@ def _bands(values: FloatArray, sample: LossDistribution) -> tuple[FloatArray, Fl
 
 
 def cashflow_rows(run: StackRun, pool_interest: FloatArray, pool_principal: FloatArray,
-                  pool_recoveries: FloatArray) -> list[Row]:
+                  pool_recoveries: FloatArray) -> list[CashflowRecord]:
     """Expected cash flows by holder and period, with P10/P90 of each holder's cash.
 
     Holders: each tranche, the pool (what it collected and lost), each guarantor (fees
@@ -333,21 +350,36 @@ def cashflow_rows(run: StackRun, pool_interest: FloatArray, pool_principal: Floa
     times = run.collections.times
     periods = times.shape[0]
     zero = np.zeros(periods)
-    out: list[Row] = []
+    out: list[CashflowRecord] = []
 
-    def add(holder: str, holder_type: str, cash: FloatArray, **columns: FloatArray) -> None:
+    def add(holder: str, holder_type: str, cash: FloatArray, *,
+            interest: FloatArray = zero, principal: FloatArray = zero,
+            recoveries: FloatArray = zero, loss_written_down: FloatArray = zero,
+            loss_cured: FloatArray = zero, guarantee_received: FloatArray = zero,
+            guarantee_paid: FloatArray = zero, fees: FloatArray = zero,
+            residual: FloatArray = zero, retained: FloatArray = zero) -> None:
         p10, p90 = _bands(cash, sample)
         expected_cash = run.expected(cash)
         for k in range(periods):
-            row: Row = {"holder": holder, "holder_type": holder_type, "period": k + 1,
-                        "time_years": float(times[k])}
-            for name in ("interest", "principal", "recoveries", "loss_written_down",
-                         "loss_cured", "guarantee_received", "guarantee_paid", "fees",
-                         "residual", "retained"):
-                row[name] = float(columns.get(name, zero)[k])
-            row.update(cash=float(expected_cash[k]), cash_p10=float(p10[k]),
-                       cash_p90=float(p90[k]))
-            out.append(row)
+            out.append(CashflowRecord(
+                holder=holder,
+                holder_type=holder_type,
+                period=k + 1,
+                time_years=float(times[k]),
+                interest=float(interest[k]),
+                principal=float(principal[k]),
+                recoveries=float(recoveries[k]),
+                loss_written_down=float(loss_written_down[k]),
+                loss_cured=float(loss_cured[k]),
+                guarantee_received=float(guarantee_received[k]),
+                guarantee_paid=float(guarantee_paid[k]),
+                fees=float(fees[k]),
+                residual=float(residual[k]),
+                retained=float(retained[k]),
+                cash=float(expected_cash[k]),
+                cash_p10=float(p10[k]),
+                cash_p90=float(p90[k]),
+            ))
 
     add("pool", "pool", pool_interest + pool_principal + pool_recoveries,
         interest=run.expected(pool_interest), principal=run.expected(pool_principal),

@@ -124,11 +124,7 @@ class HorizonLossRecord:
 
 @dataclass(frozen=True, slots=True)
 class CashflowRecord:
-    """One holder's expected cash flows in one period (amounts in the scenario's unit).
-
-    The rows are still built as dicts (``finmodel.stack.metrics.cashflow_rows``); this
-    record names their columns, in order.
-    """
+    """One holder's expected cash flows in one period (amounts in the scenario's unit)."""
 
     holder: str  # a tranche, the pool, a guarantor, the manager or the vehicle
     holder_type: str
@@ -152,11 +148,8 @@ class CashflowRecord:
 @dataclass(frozen=True, slots=True)
 class OnePeriodRecord:
     """One tranche under the one-period engine's loss at the horizon (bullet, one payment,
-    same priority of payments; amounts in the scenario's unit).
-
-    The rows are still built as dicts (``finmodel.stack.vehicle.evaluate``); this record
-    names their columns, in order.
-    """
+    same priority of payments; amounts in the scenario's unit): its figures from
+    ``finmodel.stack.metrics.one_period_row``."""
 
     engine: str
     tranche: str

@@ -18,18 +18,20 @@ from finmodel.engine.pool import Pool
 from finmodel.engine.spec import PoolSpec
 from finmodel.seeding import stream
 from finmodel.stack.metrics import (
-    Row,
     StackRun,
     cashflow_rows,
     guarantee_rows,
     horizon_loss_row,
+    one_period_row,
     run_stack,
     tranche_rows,
     vehicle_row,
 )
 from finmodel.stack.records import (
+    CashflowRecord,
     GuaranteeRecord,
     HorizonLossRecord,
+    OnePeriodRecord,
     TrancheRecord,
     VehicleRecord,
 )
@@ -37,10 +39,6 @@ from finmodel.stack.waterfall import Collections, StackTerms
 
 if TYPE_CHECKING:
     from finmodel.compiled import CompiledVehicle
-
-ONE_PERIOD_COLUMNS = ("tranche", "expected_loss", "expected_loss_pct", "prob_loss", "var_99",
-                      "es_99", "expected_cash", "expected_return", "subsidy")
-
 
 PoolModels = MutableMapping[str, "PoolModel"]
 
@@ -103,8 +101,8 @@ class VehicleResult:
     guarantees: list[GuaranteeRecord]
     vehicle: VehicleRecord
     horizon: HorizonLossRecord
-    cashflows: list[Row]
-    one_period: list[Row]
+    cashflows: list[CashflowRecord]
+    one_period: list[OnePeriodRecord]
     run: StackRun
 
 
@@ -120,12 +118,12 @@ def evaluate(model: PoolModel, terms: StackTerms, details: bool = True) -> Vehic
     t_rows = tranche_rows(run, model.pool)
     g_rows = guarantee_rows(run)
     v_row = vehicle_row(run, model.pool, t_rows, g_rows)
-    cash: list[Row] = []
-    one: list[Row] = []
+    cash: list[CashflowRecord] = []
+    one: list[OnePeriodRecord] = []
     if details:
         cash = cashflow_rows(run, model.flows.interest, model.flows.principal,
                              model.flows.recoveries)
         one_run = model.one_period(terms)
-        one = [{"engine": model.horizon.method, **{c: getattr(r, c) for c in ONE_PERIOD_COLUMNS}}
+        one = [one_period_row(model.horizon.method, r)
                for r in tranche_rows(one_run, model.pool)]
     return VehicleResult(t_rows, g_rows, v_row, horizon_loss_row(model.horizon), cash, one, run)
