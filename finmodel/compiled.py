@@ -36,6 +36,12 @@ def _digest(data: object) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
+def scenario_hash(scenario: Scenario) -> str:
+    """sha256 of a scenario's resolved content (defaults included): equal scenarios, equal
+    hashes. The key of compiled scenarios and of the app's cached results."""
+    return _digest(scenario.model_dump(mode="json", by_alias=True))
+
+
 def pool_of(vehicle: Vehicle) -> Pool:
     """The arrays of a vehicle's pool (cumulative PDs over its horizon)."""
     segments = vehicle.pool
@@ -135,7 +141,7 @@ def compile_vehicle(scenario: Scenario, vehicle: Vehicle) -> CompiledVehicle:
 def compile_scenario(scenario: Scenario) -> Compiled:
     """Compile a validated scenario (pure: the scenario is not changed)."""
     return Compiled(
-        key=_digest(scenario.model_dump(mode="json")),
+        key=scenario_hash(scenario),
         scenario=scenario,
         vehicles=tuple(compile_vehicle(scenario, v) for v in scenario.vehicles),
         bundle=bundle_plan(scenario) if scenario.has_bundle else None,
@@ -144,4 +150,4 @@ def compile_scenario(scenario: Scenario) -> Compiled:
 
 
 __all__ = ["Compiled", "CompiledVehicle", "STACK_ONLY", "compile_scenario", "compile_vehicle",
-           "pool_key", "pool_of", "pool_spec"]
+           "pool_key", "pool_of", "pool_spec", "scenario_hash"]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
 import yaml
+from dash import no_update
 
 from finmodel import load_scenario, run
+from finmodel.compiled import scenario_hash
 from finmodel.scenario.errors import ScenarioError
 from finmodel.scenario.model import Scenario
 from finmodel.shipped import shipped_scenarios
@@ -30,7 +33,6 @@ from finmodel.ui.state import (
     edit_tables,
     load_upload,
     parse_text,
-    scenario_key,
     stack_controls,
     stack_what_if,
     to_yaml,
@@ -136,7 +138,7 @@ def test_edits_round_trip_and_bad_edits_change_nothing() -> None:
 def test_yaml_download_is_the_same_scenario() -> None:
     scenario = load_scenario(ROOT / "scenarios" / "core_issue_vs_firm_by_firm.yaml")
     again = parse_text(to_yaml(scenario), "again.yaml")
-    assert scenario_key(again) == scenario_key(scenario)
+    assert scenario_hash(again) == scenario_hash(scenario)
     assert yaml.safe_load(to_yaml(scenario))["name"] == scenario.name
 
 
@@ -430,7 +432,7 @@ def designer_answer():  # type: ignore[no-untyped-def]
     scenario = parse_text(text_, path.name)
     designs = design_gap_closure(scenario, GapTarget(0.3, Stage.seed), replications=4,
                                  validation_replications=8)
-    answer = {"key": scenario_key(scenario), "share": 0.3, "stage": "seed",
+    answer = {"key": scenario_hash(scenario), "share": 0.3, "stage": "seed",
               "unit": scenario.unit, "confidence": 0.9, "rows": design_records(designs)}
     return text_, json.loads(json.dumps(answer))  # as the browser's store gives it back
 
@@ -486,7 +488,7 @@ def test_applying_a_design_changes_its_lever_and_validates(designer_answer) -> N
     for row in answer["rows"]:
         applied = parse_text(apply_design(text_, name, 0.3, "seed", row), name)
         expected = design_scenario(before, GapTarget(0.3, Stage.seed), pd.Series(row))
-        assert scenario_key(applied) == scenario_key(expected), row["design"]
+        assert scenario_hash(applied) == scenario_hash(expected), row["design"]
     # The designed lever is changed to the row's value, and nothing else.
     row = next(r for r in answer["rows"] if r["design"].startswith("raise vc: annual budget"))
     applied = parse_text(apply_design(text_, name, 0.3, "seed", row), name)
@@ -600,23 +602,95 @@ def test_edit_text_adds_a_missing_key_in_the_mappings_own_style() -> None:
         edit_text(text_, {"providers.nobody.rate": 0.01}, "s.yaml")
 
 
-def test_services_parse_each_text_once_and_keep_a_bounded_number(tmp_path: Path) -> None:
+def _services(tmp_path: Path) -> Any:
     import diskcache
 
-    from finmodel.ui import services as services_module
+    from finmodel.shipped import shipped_scenarios
     from finmodel.ui.export import Renderer
     from finmodel.ui.services import Services
 
-    services = Services(ResultsCache(diskcache.Cache(str(tmp_path))), Renderer(), {}, "x")
-    store = {"name": "s.yaml", "text": STACK.read_text()}
-    first = services.scenario(store)
-    assert services.scenario(dict(store)) is first  # the same text: parsed once
-    with pytest.raises(ScenarioError):  # a bad text is refused, and not kept
-        services.scenario({"name": "bad.yaml", "text": "name: x\n"})
-    for k in range(services_module.PARSED_KEPT + 5):
-        services.scenario({"name": f"s{k}.yaml", "text": store["text"]})
-    assert len(services._parsed) == services_module.PARSED_KEPT
-    assert services.scenario(store) is not first  # pushed out long ago: parsed again
+    return Services(ResultsCache(diskcache.Cache(str(tmp_path))), Renderer(),
+                    shipped_scenarios(), "dormant_deposit_fund.yaml")
+
+
+def test_sessions_hold_the_scenario_on_the_server_bounded_and_expiring() -> None:
+    from finmodel.ui.sessions import Sessions
+
+    now = [0.0]
+    default = ("s.yaml", STACK.read_text())
+    sessions = Sessions(lambda: default, kept=3, idle_seconds=100.0, clock=lambda: now[0])
+    first = sessions.get(None)  # no store yet: a new session with the default scenario
+    assert first.version == 0 and first.name == "s.yaml" and first.text == default[1]
+    assert set(first.store) == {"session", "version"}  # the browser holds no scenario text
+    assert sessions.get(first.store) is first  # looked up, not parsed again
+    # a change: validated and compiled once, the version moves on, the text kept as given
+    edited = default[1].replace("seed: 20250401", "seed: 8") + "# a comment\n"
+    store = sessions.change(first.store, "t.yaml", edited)
+    changed = sessions.get(store)
+    assert store["session"] == first.id and changed.version == 1
+    assert changed.text.endswith("# a comment\n") and changed.compiled.scenario.seed == 8
+    with pytest.raises(ScenarioError):  # a bad text is refused; the session keeps its own
+        sessions.change(store, "bad.yaml", "name: x\n")
+    assert sessions.get(store) is changed
+    # bounded: the least recently seen sessions go first
+    others = []
+    for _ in range(3):
+        now[0] += 1.0
+        others.append(sessions.get(None))
+    assert len(sessions) == 3 and sessions.get(others[-1].store) is others[-1]
+    again = sessions.get(store)  # dropped: starts again from the default
+    assert again.id == first.id and again.version == 0 and again.text == default[1]
+    # expiring: idle longer than idle_seconds starts again too
+    now[0] += 101.0
+    renewed = sessions.get(store)
+    assert renewed is not again and renewed.text == default[1]
+    # a store from before sessions (the text itself) becomes a session with that text
+    old = sessions.get({"name": "old.yaml", "text": edited})
+    assert old.name == "old.yaml" and old.scenario.seed == 8
+
+
+def test_page_callbacks_are_plain_functions_of_the_session(tmp_path: Path) -> None:
+    from finmodel.ui.pages import bundle as bundle_page
+    from finmodel.ui.pages import portfolio as portfolio_page
+    from finmodel.ui.pages import scenario as scenario_page
+    from finmodel.ui.pages import stack as stack_page
+
+    services = _services(tmp_path)
+    session = services.session(None)
+    store = session.store
+    # the scenario page: pick a shipped scenario; the tables and the download follow it
+    new_store, _ = scenario_page.change_scenario(services, store, "scn-pick",
+                                                 "credit_guarantee.yaml", None, None, "en", {})
+    assert new_store["session"] == session.id and new_store["version"] == 1
+    picked = services.session(new_store)
+    assert picked.name == "credit_guarantee.yaml"
+    assert scenario_page.download(picked)["content"] == \
+        services.scenarios["credit_guarantee.yaml"].read_text(encoding="utf-8")
+    title, data, _ = scenario_page._tables(picked)
+    assert "credit_guarantee.yaml" in title and data[2]  # its tranches
+    # an upload that does not validate: refused, the session unchanged
+    bad = "data:text/yaml;base64," + base64.b64encode(b"name: x\n").decode()
+    kept, message = scenario_page.change_scenario(services, new_store, "scn-upload", None,
+                                                  bad, "bad.yaml", "en", {})
+    assert kept is no_update and services.session(new_store) is picked
+    # the stack page (another tab, the default scenario): the vehicle, the sliders, a
+    # what-if, the design lookup
+    picked = services.session(None)
+    ids, first = stack_page.vehicle_choices(picked)
+    assert first == ids[0]
+    settings = stack_page.slider_settings(picked, first)
+    outputs = stack_page.what_if(services.cache, picked, first, *settings[:4], "ja")
+    assert len(outputs) == len(stack_page.FIGURES) + 1
+    shown, search = stack_page.known_design(services.cache, picked, 0.005, first,
+                                            *settings[1:4], "en")
+    assert search and shown == "…"  # never asked: the background search is needed
+    answer = stack_page.search_design(services.cache, picked, 0.005, first, *settings[1:4],
+                                      "en")
+    assert stack_page.known_design(services.cache, picked, 0.005, first, *settings[1:4],
+                                   "en") == (answer, False)  # found at once the next time
+    # pages without a bundle or a portfolio say so without running anything
+    assert bundle_page.known_bundle(services, new_store, "en") is not None
+    assert portfolio_page.known_portfolios(services, new_store, "en") is not None
 
 
 def test_results_cache_keeps_a_few_small_pools(tmp_path: Path,

@@ -1,12 +1,13 @@
 """The Dash app: ``create_app()`` builds one; nothing is created at import.
 
 Pages (scenario, capital stack, bundle, portfolios, compare, export) each own their
-layout and callbacks; callbacks are thin and call tested functions in
-``finmodel.ui.state``, ``finmodel.ui.figures`` and ``finmodel.ui.export``. The current
-scenario lives in the browser session (YAML text in a session store) and the language in
-local storage; results are cached on the server by scenario hash, and long runs are
-background callbacks with progress and cancel. Every asset is served from the package
-(no CDN), so the app works offline.
+layout and callbacks; callbacks are thin and call plain, tested functions in the page
+modules and in ``finmodel.ui.state``, ``finmodel.ui.figures`` and ``finmodel.ui.export``.
+The current scenario lives on the server, one session per browser tab (the tab holds
+only the session's id: :mod:`finmodel.ui.sessions`), and the language in local storage;
+results are cached on the server by scenario hash, and long runs are background
+callbacks with progress and cancel. Every asset is served from the package (no CDN), so
+the app works offline.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from finmodel.ui.export import Renderer
 from finmodel.ui.i18n import text
 from finmodel.ui.pages import bundle, compare, export, portfolio, scenario, stack
 from finmodel.ui.services import Services
+from finmodel.ui.sessions import new_session_id
 from finmodel.ui.state import DEFAULT, ResultsCache
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -86,8 +88,11 @@ def create_app(cache_dir: str | Path | None = None, default: str = DEFAULT,
                serve_locally=True, suppress_callback_exceptions=True,
                background_callback_manager=DiskcacheManager(cache),
                external_stylesheets=[])
-    app.layout = html.Div([
-        dcc.Store(id="scenario", storage_type="session", data=services.default_store()),
+    app.layout = lambda: html.Div([
+        # The browser holds only its session's id (a tab keeps it across reloads); the
+        # scenario itself is kept on the server (finmodel.ui.sessions).
+        dcc.Store(id="scenario", storage_type="session",
+                  data={"session": new_session_id(), "version": 0}),
         # The bundle page's designer answer: here, not in the page, so a change of language
         # (which rebuilds the page) keeps it; it is shown only for the scenario it was for.
         dcc.Store(id="bdl-design-store", storage_type="memory"),

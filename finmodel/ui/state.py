@@ -8,11 +8,10 @@ browser session lives on the server; results are cached by scenario hash.
 from __future__ import annotations
 
 import base64
-import hashlib
-import json
 from collections.abc import Callable
 from typing import Any
 
+from finmodel.compiled import scenario_hash
 from finmodel.results import RunResults
 from finmodel.scenario.changes import with_changes
 from finmodel.scenario.edits import edit_text
@@ -51,12 +50,6 @@ def load_upload(contents: str, filename: str) -> tuple[str | None, str]:
 def to_yaml(scenario: Scenario) -> str:
     """A scenario as YAML text (defaults left out, so it reads like the original)."""
     return scenario_yaml(scenario)
-
-
-def scenario_key(scenario: Scenario) -> str:
-    """Hash of a scenario's resolved content: the key of the results cache."""
-    text = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 # -- editable tables ------------------------------------------------------------------------
@@ -255,7 +248,7 @@ class ResultsCache:
                    progress: Callable[[int, int], None] | None = None) -> RunResults:
         from finmodel.run import run
 
-        key = "results:" + scenario_key(scenario)
+        key = "results:" + scenario_hash(scenario)
         hit = self.cache.get(key)
         if hit is not None:
             return hit
@@ -272,25 +265,54 @@ class ResultsCache:
         """What a page shows of ``scenario`` (``view`` names the page, language and
         selection; ``build`` makes it from the results: plain data such as figure dicts),
         kept by the scenario's hash, so moving a slider back costs a dictionary lookup."""
-        # In memory, not in the diskcache: a cached slider move then does no SQLite work,
-        # and background jobs are forked from this server; a fork while a thread is inside
-        # SQLite leaves the child waiting on SQLite's mutex forever (seen in the browser
-        # tests).
-        key = f"{scenario_key(scenario)}:{view}"
+        digest = scenario_hash(scenario)
+        shown = self._peek(digest, view, build)
+        if shown is None:
+            shown = self._keep_view(f"{digest}:{view}", build(self.get_or_run(scenario)))
+        return shown
+
+    def peek_view(self, scenario: Scenario, view: str,
+                  build: Callable[[RunResults], Any]) -> Any | None:
+        """The view when it costs no run: kept in memory, or built from results run
+        before (by a background job); None when the scenario has not been run."""
+        # Views are kept in memory, not in the diskcache: a cached slider move then does
+        # no SQLite work, and background jobs are forked from this server; a fork while a
+        # thread is inside SQLite leaves the child waiting on SQLite's mutex forever
+        # (seen in the browser tests).
+        return self._peek(scenario_hash(scenario), view, build)
+
+    def _peek(self, digest: str, view: str, build: Callable[[RunResults], Any]) -> Any | None:
+        key = f"{digest}:{view}"
         hit = self._views.get(key)
         if hit is not None:
             return hit
-        shown = build(self.get_or_run(scenario))
+        results = self.cache.get("results:" + digest)
+        return None if results is None else self._keep_view(key, build(results))
+
+    def _keep_view(self, key: str, shown: Any) -> Any:
         self._views[key] = shown
         trim_oldest(self._views, VIEWS_KEPT)
         return shown
+
+    @staticmethod
+    def _design_key(scenario: Scenario, vehicle: str, target: SeniorTarget, value: float,
+                    lever: Lever) -> str:
+        return (f"design:{scenario_hash(scenario)}:{vehicle}:{target.value}:{value!r}:"
+                f"{lever.value}")
+
+    def peek_design(self, scenario: Scenario, vehicle: str, target: SeniorTarget,
+                    value: float, lever: Lever = Lever.first_loss) -> Design | None:
+        """A design answer found before, or None."""
+        found: Design | None = self.cache.get(
+            self._design_key(scenario, vehicle, target, value, lever))
+        return found
 
     def get_or_design(self, scenario: Scenario, vehicle: str, target: SeniorTarget,
                       value: float, lever: Lever = Lever.first_loss) -> Design:
         """:func:`finmodel.stack.design.design` of ``scenario``, cached by its hash."""
         from finmodel.stack.design import design
 
-        key = f"design:{scenario_key(scenario)}:{vehicle}:{target.value}:{value!r}:{lever.value}"
+        key = self._design_key(scenario, vehicle, target, value, lever)
         hit = self.cache.get(key)
         if hit is not None:
             return hit

@@ -14,6 +14,7 @@ uses it, and re-runs the simulation.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -34,7 +35,7 @@ from finmodel.ui.figures import (
 )
 from finmodel.ui.i18n import amount, design_label, text, word
 from finmodel.ui.services import Services
-from finmodel.ui.state import apply_design, designed_name, scenario_key
+from finmodel.ui.state import apply_design, designed_name
 from finmodel.vocabulary import Stage
 
 FIGURES = (("bdl-heatmap", make_gap_heatmap), ("bdl-years", make_gap_years),
@@ -61,7 +62,7 @@ SHARES = ("rate", "cap", "share")
 AMOUNTS = ("budget", "annual_budget")
 
 
-def layout(lang: str, services: Services, store: dict[str, str]) -> html.Div:
+def layout(lang: str, services: Services, store: dict[str, Any]) -> html.Div:
     stages = [{"label": word(s.value, lang), "value": s.value}
               for s in (Stage.seed, Stage.early, Stage.middle, Stage.later)]
     return html.Div([
@@ -69,7 +70,7 @@ def layout(lang: str, services: Services, store: dict[str, str]) -> html.Div:
              dbc.Button(text("cancel", lang), id="bdl-cancel", color="secondary", disabled=True),
              dbc.Progress(id="bdl-progress", value=0, max=100, className="mt-2",
                           style={"height": "18px"}),
-             html.Div(id="bdl-message")),
+             html.Div(id="bdl-message"), dcc.Store(id="bdl-request")),
         dbc.Row([dbc.Col(card(graph("bdl-heatmap", 560)), md=6),
                  dbc.Col(card(graph("bdl-years", 560)), md=6)]),
         dbc.Row([dbc.Col(card(graph("bdl-handoffs")), md=6),
@@ -198,24 +199,106 @@ def applied_message(row: dict[str, Any], unit: str, lang: str, confidence: float
         share=_share(row.get("gap_closed")), se=_share(row.get("gap_closed_se")), holds=holds)
 
 
+def _bundle_view(lang: str) -> tuple[str, Any]:
+    def build(results: Any) -> tuple[Any, ...]:
+        return (*[make(results, lang).to_plotly_json() for _, make in FIGURES], "")
+
+    return f"bundle:{lang}", build
+
+
+def _no_bundle(lang: str) -> tuple[Any, ...]:
+    empty = empty_figure(text("fig_gap_heatmap", lang), text("no_bundle", lang), lang)
+    return (*[empty] * len(FIGURES), dbc.Alert(text("no_bundle", lang), color="info"))
+
+
+def known_bundle(services: Services, store: dict[str, Any], lang: str) -> tuple[Any, ...] | None:
+    """The page's figures and message when they cost no simulation (results run before,
+    or a scenario without a bundle); None when the bundle must be simulated."""
+    scenario = services.scenario(store)
+    if not scenario.has_bundle:
+        return _no_bundle(lang)
+    view, build = _bundle_view(lang)
+    shown: tuple[Any, ...] | None = services.cache.peek_view(scenario, view, build)
+    return shown
+
+
+def run_bundle(services: Services, store: dict[str, Any], lang: str,
+               progress: Callable[[int, int], None] | None = None) -> tuple[Any, ...]:
+    """Simulate the session's bundle (reporting ``progress(done, total)``): the page's
+    figures and message."""
+    scenario = services.scenario(store)
+    if not scenario.has_bundle:
+        return _no_bundle(lang)
+    services.cache.get_or_run(scenario, progress=progress)
+    view, build = _bundle_view(lang)
+    shown: tuple[Any, ...] = services.cache.get_or_view(scenario, view, build)
+    return shown
+
+
+def design_answer(services: Services, store: dict[str, Any], share: float | None,
+                  stage: str | None) -> dict[str, Any] | None:
+    """The designer's answer for the session's scenario (every design, with its tuning
+    and validation shares), keyed by the scenario it was for; None without a bundle."""
+    session = services.session(store)
+    scenario = session.scenario
+    if not scenario.has_bundle or not share:
+        return None
+    target = GapTarget(float(share), Stage(stage) if stage else None)
+    designs = design_gap_closure(scenario, target, replications=DESIGN_REPLICATIONS,
+                                 scale=DESIGN_SCALE, validation_replications=DESIGN_VALIDATION,
+                                 confidence=DESIGN_CONFIDENCE)
+    return {"key": session.compiled.key, "share": float(share), "stage": stage,
+            "unit": scenario.unit, "confidence": DESIGN_CONFIDENCE,
+            "rows": design_records(designs)}
+
+
+def apply_selected(services: Services, store: dict[str, Any], selected: list[int] | None,
+                   answer: dict[str, Any] | None, lang: str, runs: int | None
+                   ) -> tuple[Any, Any, Any]:
+    """Apply the chosen design to the session's scenario: (the browser's new store, a
+    message, the run button's new click count, which starts a simulation of it)."""
+    session = services.session(store)
+    if not answer or not selected or answer["key"] != session.compiled.key:
+        return no_update, dbc.Alert(text("design_choose", lang), color="warning"), no_update
+    row = answer["rows"][selected[0]]
+    try:
+        designed = apply_design(session.text, session.name, answer["share"], answer["stage"],
+                                row, DESIGN_SCALE)
+        new = services.sessions.change(store, designed_name(session.name), designed)
+    except (ScenarioError, ValueError) as exc:
+        return no_update, dbc.Alert([html.B(text("invalid", lang)),
+                                     html.Pre(str(exc), className="fm-error")],
+                                    color="danger"), no_update
+    message = applied_message(row, answer["unit"], lang, answer["confidence"])
+    return new, dbc.Alert(message, color="success", id="bdl-applied"), (runs or 0) + 1
+
+
 def register(app: Any, services: Services) -> None:
+    # Results run before show at once (a background job costs a process and a poll);
+    # otherwise the run goes to the background callback, with progress and cancel.
     @app.callback(
         *[Output(fid, "figure") for fid, _ in FIGURES], Output("bdl-message", "children"),
-        Input("bdl-run", "n_clicks"), Input("lang", "value"), State("scenario", "data"),
+        Output("bdl-request", "data"),
+        Input("bdl-run", "n_clicks"), Input("lang", "value"), State("scenario", "data"))
+    def show(_n, lang, store):
+        shown = known_bundle(services, store, lang)
+        if shown is None:
+            return (*[no_update] * (len(FIGURES) + 1), {"lang": lang})
+        return (*shown, no_update)
+
+    @app.callback(
+        *[Output(fid, "figure", allow_duplicate=True) for fid, _ in FIGURES],
+        Output("bdl-message", "children", allow_duplicate=True),
+        Input("bdl-request", "data"), State("scenario", "data"),
         background=True,
         running=[(Output("bdl-run", "disabled"), True, False),
                  (Output("bdl-cancel", "disabled"), False, True)],
         cancel=[Input("bdl-cancel", "n_clicks")],
         progress=[Output("bdl-progress", "value"), Output("bdl-progress", "max")],
-        prevent_initial_call=False)
-    def simulate(set_progress, _n, lang, store):
-        scenario = services.scenario(store)
-        if not scenario.has_bundle:
-            empty = empty_figure(text("fig_gap_heatmap", lang), text("no_bundle", lang), lang)
-            return (*[empty] * len(FIGURES), dbc.Alert(text("no_bundle", lang), color="info"))
-        results = services.cache.get_or_run(
-            scenario, progress=lambda done, total: set_progress((done, total)))
-        return (*[make(results, lang) for _, make in FIGURES], "")
+        prevent_initial_call=True)
+    def simulate(set_progress, request, store):
+        return run_bundle(services, store, request["lang"],
+                          lambda done, total: set_progress((done, total)))
 
     # The designer answers into a store of the page (inserted with its button, so the
     # callback does not fire when the page appears), copied into the app's store.
@@ -228,17 +311,7 @@ def register(app: Any, services: Services) -> None:
                   {"display": "none"})],
         prevent_initial_call=True)
     def design(_n, share, stage, store):
-        scenario = services.scenario(store)
-        if not scenario.has_bundle or not share:
-            return None
-        target = GapTarget(float(share), Stage(stage) if stage else None)
-        designs = design_gap_closure(scenario, target, replications=DESIGN_REPLICATIONS,
-                                     scale=DESIGN_SCALE,
-                                     validation_replications=DESIGN_VALIDATION,
-                                     confidence=DESIGN_CONFIDENCE)
-        return {"key": scenario_key(scenario), "share": float(share), "stage": stage,
-                "unit": scenario.unit, "confidence": DESIGN_CONFIDENCE,
-                "rows": design_records(designs)}
+        return design_answer(services, store, share, stage)
 
     @app.callback(Output("bdl-design-store", "data"), Input("bdl-design-answer", "data"),
                   prevent_initial_call=True)
@@ -253,7 +326,7 @@ def register(app: Any, services: Services) -> None:
         Output("bdl-design-note", "children"),
         Input("bdl-design-store", "data"), Input("lang", "value"), Input("scenario", "data"))
     def show_designs(answer, lang, store):
-        return designs_view(answer, scenario_key(services.scenario(store)), lang)
+        return designs_view(answer, services.session(store).compiled.key, lang)
 
     @app.callback(
         Output("scenario", "data", allow_duplicate=True), Output("bdl-apply-message", "children"),
@@ -264,16 +337,4 @@ def register(app: Any, services: Services) -> None:
     def apply(n_clicks, selected, answer, store, lang, runs):
         if not n_clicks:  # the page appeared: its button is new, the scenario store is not
             raise PreventUpdate
-        if not answer or not selected or answer["key"] != scenario_key(services.scenario(store)):
-            return no_update, dbc.Alert(text("design_choose", lang), color="warning"), no_update
-        row = answer["rows"][selected[0]]
-        try:
-            designed = apply_design(store["text"], store["name"], answer["share"],
-                                    answer["stage"], row, DESIGN_SCALE)
-        except (ScenarioError, ValueError) as exc:
-            return no_update, dbc.Alert([html.B(text("invalid", lang)),
-                                         html.Pre(str(exc), className="fm-error")],
-                                        color="danger"), no_update
-        message = applied_message(row, answer["unit"], lang, answer["confidence"])
-        return ({"name": designed_name(store["name"]), "text": designed},
-                dbc.Alert(message, color="success", id="bdl-applied"), (runs or 0) + 1)
+        return apply_selected(services, store, selected, answer, lang, runs)

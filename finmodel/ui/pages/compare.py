@@ -61,7 +61,7 @@ def batch_figure(frame: pd.DataFrame, lang: str) -> Any:
     return empty_figure(text("fig_compare", lang), "", lang)
 
 
-def layout(lang: str, services: Services, store: dict[str, str]) -> html.Div:
+def layout(lang: str, services: Services, store: dict[str, Any]) -> html.Div:
     options = [{"label": n, "value": n} for n in services.scenarios]
     return html.Div([
         card(dbc.Row([

@@ -14,7 +14,7 @@ from finmodel.ui.i18n import text
 from finmodel.ui.services import Services
 
 
-def chart_file(services: Services, store: dict[str, str], name: str, fmt: str,
+def chart_file(services: Services, store: dict[str, Any], name: str, fmt: str,
                lang: str) -> dict[str, Any]:
     """A dcc.Download payload with one chart."""
     import base64
@@ -25,7 +25,7 @@ def chart_file(services: Services, store: dict[str, str], name: str, fmt: str,
             "base64": True}
 
 
-def paper_file(services: Services, store: dict[str, str], lang: str) -> dict[str, Any]:
+def paper_file(services: Services, store: dict[str, Any], lang: str) -> dict[str, Any]:
     """A dcc.Download payload with the board paper."""
     import base64
 
@@ -34,7 +34,7 @@ def paper_file(services: Services, store: dict[str, str], lang: str) -> dict[str
             "base64": True}
 
 
-def layout(lang: str, services: Services, store: dict[str, str]) -> html.Div:
+def layout(lang: str, services: Services, store: dict[str, Any]) -> html.Div:
     names = figure_names(services.scenario(store))
     return html.Div([
         card(html.H6(text("chart", lang)),

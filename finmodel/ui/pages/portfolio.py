@@ -3,10 +3,11 @@ the case map and the KPI dashboard."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, html
+from dash import Input, Output, State, dcc, html, no_update
 
 from finmodel.ui.components import card, graph, table
 from finmodel.ui.figures import (
@@ -44,13 +45,13 @@ def kpi_rows(results: Any, lang: str) -> Any:
     return table
 
 
-def layout(lang: str, services: Services, store: dict[str, str]) -> html.Div:
+def layout(lang: str, services: Services, store: dict[str, Any]) -> html.Div:
     return html.Div([
         card(dbc.Button(text("run", lang), id="pfl-run", color="primary", className="me-2"),
              dbc.Button(text("cancel", lang), id="pfl-cancel", color="secondary", disabled=True),
              dbc.Progress(id="pfl-progress", value=0, max=3, className="mt-2",
                           style={"height": "18px"}),
-             html.Div(id="pfl-message"), table("pfl-summary")),
+             html.Div(id="pfl-message"), table("pfl-summary"), dcc.Store(id="pfl-request")),
         dbc.Row([dbc.Col(card(graph("pfl-compare")), md=6),
                  dbc.Col(card(graph("pfl-frontier")), md=6)]),
         card(graph("pfl-logic")),
@@ -59,30 +60,83 @@ def layout(lang: str, services: Services, store: dict[str, str]) -> html.Div:
     ])
 
 
+def _no_portfolio(lang: str) -> tuple[Any, ...]:
+    empty = empty_figure(text("fig_portfolios", lang), text("no_portfolio", lang), lang)
+    return (*[empty] * len(FIGURES), [], [], [], [],
+            dbc.Alert(text("no_portfolio", lang), color="info"))
+
+
+def _portfolio_view(lang: str) -> tuple[str, Callable[[Any], tuple[Any, ...]]]:
+    def build(results: Any) -> tuple[Any, ...]:
+        summary = results.portfolios.summary[COLUMNS].round(3)
+        summary["portfolio"] = [text(p, lang) for p in summary["portfolio"]]
+        kpis = kpi_rows(results, lang)
+        figures = [make(results, lang).to_plotly_json() for _, make in FIGURES]
+        return (*figures, summary.to_dict("records"), [{"name": c, "id": c} for c in COLUMNS],
+                kpis.to_dict("records"), [{"name": c, "id": c} for c in kpis.columns], "")
+
+    return f"portfolio:{lang}", build
+
+
+def known_portfolios(services: Services, store: dict[str, Any], lang: str
+                     ) -> tuple[Any, ...] | None:
+    """The page's outputs when they cost no run (portfolios built before, or a scenario
+    without a portfolio brief); None when they must be built."""
+    scenario = services.scenario(store)
+    if scenario.portfolio is None:
+        return _no_portfolio(lang)
+    view, build = _portfolio_view(lang)
+    shown: tuple[Any, ...] | None = services.cache.peek_view(scenario, view, build)
+    return shown
+
+
+def build_portfolios(services: Services, store: dict[str, Any], lang: str,
+                     progress: Callable[[int], None] | None = None) -> tuple[Any, ...]:
+    """Build the session's two portfolios (``progress(step)`` at each of 3 steps): the
+    page's figures, tables and message."""
+    scenario = services.scenario(store)
+    if scenario.portfolio is None:
+        return _no_portfolio(lang)
+    step = progress or (lambda _: None)
+    step(1)
+    services.cache.get_or_run(scenario)
+    step(2)
+    view, build = _portfolio_view(lang)
+    shown: tuple[Any, ...] = services.cache.get_or_view(scenario, view, build)
+    step(3)
+    return shown
+
+
+OUTPUTS = 4 + 1  # the two tables' data and columns, and the message
+
+
 def register(app: Any, services: Services) -> None:
+    # Portfolios built before show at once; otherwise they are built in the background.
     @app.callback(
         *[Output(fid, "figure") for fid, _ in FIGURES], Output("pfl-summary", "data"),
         Output("pfl-summary", "columns"), Output("pfl-kpi-table", "data"),
         Output("pfl-kpi-table", "columns"), Output("pfl-message", "children"),
-        Input("pfl-run", "n_clicks"), Input("lang", "value"), State("scenario", "data"),
+        Output("pfl-request", "data"),
+        Input("pfl-run", "n_clicks"), Input("lang", "value"), State("scenario", "data"))
+    def show(_n, lang, store):
+        shown = known_portfolios(services, store, lang)
+        if shown is None:
+            return (*[no_update] * (len(FIGURES) + OUTPUTS), {"lang": lang})
+        return (*shown, no_update)
+
+    @app.callback(
+        *[Output(fid, "figure", allow_duplicate=True) for fid, _ in FIGURES],
+        Output("pfl-summary", "data", allow_duplicate=True),
+        Output("pfl-summary", "columns", allow_duplicate=True),
+        Output("pfl-kpi-table", "data", allow_duplicate=True),
+        Output("pfl-kpi-table", "columns", allow_duplicate=True),
+        Output("pfl-message", "children", allow_duplicate=True),
+        Input("pfl-request", "data"), State("scenario", "data"),
         background=True,
         running=[(Output("pfl-run", "disabled"), True, False),
                  (Output("pfl-cancel", "disabled"), False, True)],
         cancel=[Input("pfl-cancel", "n_clicks")],
-        progress=[Output("pfl-progress", "value")], prevent_initial_call=False)
-    def build(set_progress, _n, lang, store):
-        scenario = services.scenario(store)
-        if scenario.portfolio is None:
-            empty = empty_figure(text("fig_portfolios", lang), text("no_portfolio", lang), lang)
-            return (*[empty] * len(FIGURES), [], [], [], [],
-                    dbc.Alert(text("no_portfolio", lang), color="info"))
-        set_progress((1,))
-        results = services.cache.get_or_run(scenario)
-        set_progress((2,))
-        summary = results.portfolios.summary[COLUMNS].round(3)  # type: ignore[union-attr]
-        summary["portfolio"] = [text(p, lang) for p in summary["portfolio"]]
-        kpis = kpi_rows(results, lang)
-        figures = [make(results, lang) for _, make in FIGURES]
-        set_progress((3,))
-        return (*figures, summary.to_dict("records"), [{"name": c, "id": c} for c in COLUMNS],
-                kpis.to_dict("records"), [{"name": c, "id": c} for c in kpis.columns], "")
+        progress=[Output("pfl-progress", "value")], prevent_initial_call=True)
+    def build(set_progress, request, store):
+        return build_portfolios(services, store, request["lang"],
+                                lambda step: set_progress((step,)))
