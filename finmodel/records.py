@@ -29,6 +29,15 @@ def _values(record: Any, names: list[str]) -> dict[str, Any]:
     return {name: getattr(record, name) for name in names}
 
 
+def read(data: pd.DataFrame, record: type[R]) -> list[R]:
+    """The rows of a table (or of a selection of it) as records: the way back from the
+    edge for code that reads a table row by row (the charts, the board paper). Columns
+    that are not the record's fields (keys such as ``vehicle``) are left out."""
+    names = columns(record)
+    return [record(**{name: row[name] for name in names})
+            for row in data[names].to_dict("records")]
+
+
 def table(records: Iterable[R], record: type[R]) -> pd.DataFrame:
     """A table from records of one type, one row each; an empty table still has its
     columns."""

@@ -137,6 +137,10 @@ class KpiRecord:
     on_track: bool  # attainment >= 1
     gap_to_target: float  # target - value
 
+    def name(self, lang: str) -> str:
+        """The KPI's name in ``lang`` (``ja``, else English)."""
+        return self.name_ja if lang == "ja" else self.name_en
+
 
 @dataclass(frozen=True, slots=True)
 class CollectiveImpactRecord:
