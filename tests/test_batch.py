@@ -232,3 +232,28 @@ def test_progress_draws_a_bar_on_a_terminal_and_lines_otherwise() -> None:
         else:
             lines = screen.text.splitlines()
             assert lines[0].startswith("run 1/2 ok a") and lines[1].startswith("run 2/2 failed b")
+
+
+def test_a_batch_worker_needs_none_of_the_apps_dependencies(tmp_path: Path) -> None:
+    """A batch (CLI, run, store) imports nothing of the web app's: with dash, Kaleido,
+    pypdf, plotly and diskcache made unimportable, a batch still runs to the end."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "one.yaml").write_text((ROOT / "scenarios" / "credit_guarantee.yaml").read_text())
+    blocked = ("dash", "dash_bootstrap_components", "kaleido", "pypdf", "plotly", "diskcache")
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name.split('.')[0] in {blocked!r}:\n"
+        "            raise ImportError(f'{name} is not installed on this worker')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from finmodel.cli import main\n"
+        f"sys.exit(main(['batch', {str(folder)!r}, '--out', {str(tmp_path / 'out')!r}]))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "out" / "tables" / "tranches.parquet").exists()
