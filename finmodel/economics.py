@@ -40,3 +40,10 @@ def mobilisation_ratio(private_money: float, public_money: float) -> float:
     concessional money, guarantees counted at their maximum payout, first-loss reserves at
     their size); NaN when there is no public money."""
     return private_money / public_money if public_money > 0 else math.nan
+
+
+def forgone_interest(reference_rate: float, rate: float, amount: float) -> float:
+    """A concessional line's subsidy for one year: the interest it gives up against its
+    reference (market) rate, ``max(reference_rate - rate, 0) x amount`` (the bundle's
+    forgone return; the stack's is the same idea in present value: ``stack.metrics.subsidy``)."""
+    return max(reference_rate - rate, 0.0) * amount

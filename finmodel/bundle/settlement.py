@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from finmodel.bundle.firms import Firm
 from finmodel.bundle.ledgers import Books
+from finmodel.economics import forgone_interest
 from finmodel.scenario.model import Facility
 from finmodel.vocabulary import FacilityKind
 
@@ -21,8 +22,8 @@ def collect_interest(firm: Firm, year: int, books: Books, facilities: list[Facil
     for position in firm.positions:
         interest[position.provider][year] += position.rate * position.amount
         if position.concessional:
-            forgone = max(position.reference_rate - position.rate, 0.0) * position.amount
-            ledgers.subsidy[position.provider, year] += forgone
+            ledgers.subsidy[position.provider, year] += forgone_interest(
+                position.reference_rate, position.rate, position.amount)
         elif position.facility is not None:
             facility = facilities[position.facility]
             if facility.kind is FacilityKind.guarantee and facility.fee > 0:
