@@ -201,6 +201,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _print_summary(results) -> None:
     import pandas as pd
 
+    from finmodel.headlines import bundle_headline
+
     unit = results.scenario.unit
     columns = ["vehicle", "tranche", "provider", "notional", "coupon", "expected_loss",
                "prob_loss", "expected_cash", "irr_p10", "irr_mean", "irr_p90",
@@ -228,13 +230,14 @@ def _print_summary(results) -> None:
             print(results.handoffs[["from_stage", "to_stage", "graduates", "share_funded",
                                     "graduates_potential", "graduates_lost"]]
                   .to_string(index=False))
-            summary = results.bundle_summary.iloc[0]
-            print(f"\npublic expected cost {summary['public_expected_cost']:,.1f}, "
-                  f"private money mobilised {summary['private_mobilised']:,.1f}, "
-                  f"mobilisation ratio {summary['mobilisation_ratio']:.2f}, "
-                  f"total gap {summary['total_gap']:,.1f} of potential demand "
-                  f"{summary['potential_demand']:,.1f} (direct gap {summary['direct_gap']:,.1f}, "
-                  f"lost pipeline {summary['lost_pipeline']:,.1f})")
+            b = bundle_headline(results)
+            if b is not None:
+                print(f"\npublic expected cost {b.public_expected_cost:,.1f}, "
+                      f"private money mobilised {b.private_mobilised:,.1f}, "
+                      f"mobilisation ratio {b.mobilisation_ratio:.2f}, "
+                      f"total gap {b.total_gap:,.1f} of potential demand "
+                      f"{b.potential_demand:,.1f} (direct gap {b.direct_gap:,.1f}, "
+                      f"lost pipeline {b.lost_pipeline:,.1f})")
             coverage = results.coverage
             holes = coverage[coverage["hole"] & coverage["reached"]]
             if len(holes):

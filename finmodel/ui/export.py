@@ -10,17 +10,23 @@ one page per chart with its caption; the pages are joined into one PDF with pypd
 from __future__ import annotations
 
 import io
+import math
 import threading
 from pathlib import Path
-from typing import Any
 
 import plotly.graph_objects as go
 
+from finmodel.headlines import (
+    TrancheHeadline,
+    VehicleHeadline,
+    bundle_headline,
+    portfolio_headlines,
+    vehicle_headlines,
+)
 from finmodel.io import write_bytes_atomic
 from finmodel.results import RunResults
 from finmodel.ui.figures import FIGURES, FONT, available_figures
 from finmodel.ui.i18n import amount, percent, text, word
-from finmodel.ui.rows import portfolio_rows
 
 A4 = (794, 1123)  # pixels at 96 dpi: 210 x 297 mm
 FORMATS = ("png", "svg", "pdf")
@@ -113,20 +119,30 @@ def assumptions(results: RunResults, lang: str) -> list[tuple[str, str]]:
 SUBSIDY_SHOWN = 1e-6
 
 
-def subsidy_text(vehicle: Any, unit: str, lang: str) -> str:
+def subsidy_text(vehicle: VehicleHeadline, unit: str, lang: str) -> str:
     """What a concession transfers to private investors (PV), and what the conceding
     tranche gives up when that differs (part of it stays in the vehicle or is lost)."""
-    to_private, given = float(vehicle["subsidy_to_private"]), float(vehicle["subsidy"])
+    to_private, given = vehicle.subsidy_to_private, vehicle.subsidy
     shown = amount(to_private, unit, lang)
     if abs(given - to_private) > 0.01 * max(abs(given), SUBSIDY_SHOWN):
         shown += f" ({text('subsidy_given', lang)} {amount(given, unit, lang)})"
     return shown
 
 
-def irr_band_text(tranche: Any) -> str:
+def irr_band_text(tranche: TrancheHeadline) -> str:
     """A tranche's IRR band as "P10 / P50 / P90 (mean)"."""
-    return (f"{percent(tranche['irr_p10'])} / {percent(tranche['irr_p50'])} / "
-            f"{percent(tranche['irr_p90'])} ({percent(tranche['irr_mean'])})")
+    return (f"{percent(tranche.irr_p10)} / {percent(tranche.irr_p50)} / "
+            f"{percent(tranche.irr_p90)} ({percent(tranche.irr_mean)})")
+
+
+def ratio_text(ratio: float) -> str:
+    """A mobilisation ratio, "-" when there is none (NaN: no public money)."""
+    return "-" if math.isnan(ratio) else f"{ratio:.2f}"
+
+
+def hurdle_label(tranche: TrancheHeadline, lang: str) -> str:
+    """The label of a tranche's chance of meeting its hurdle, with the hurdle."""
+    return f"{text('prob_hurdle_met', lang)} ({percent(tranche.hurdle_return)})"
 
 
 def headlines(results: RunResults, lang: str) -> list[tuple[str, str]]:
@@ -138,55 +154,50 @@ def headlines(results: RunResults, lang: str) -> list[tuple[str, str]]:
     """
     unit = results.scenario.unit
     rows = []
-    for v in results.vehicles.to_dict("records"):
-        vid = v["vehicle"]
-        senior = results.tranches[results.tranches["vehicle"] == vid].iloc[-1]
+    for v in vehicle_headlines(results):
+        vid, senior = v.vehicle, v.senior
         top = f"{vid}: {word('senior', lang)}"
-        rows += [(f"{vid}: {text('pool_expected_loss', lang)}", amount(v["expected_loss"], unit, lang)),
-                 (f"{top} {text('expected_loss_pct', lang)}", percent(senior["expected_loss_pct"])),
+        rows += [(f"{vid}: {text('pool_expected_loss', lang)}", amount(v.expected_loss, unit, lang)),
+                 (f"{top} {text('expected_loss_pct', lang)}", percent(senior.expected_loss_pct)),
                  (f"{top} {text('irr_band', lang)}", irr_band_text(senior))]
-        if senior["prob_hurdle_met"] == senior["prob_hurdle_met"]:
-            rows.append((f"{top} {text('prob_hurdle_met', lang)} "
-                         f"({percent(senior['hurdle_return'])})", percent(senior["prob_hurdle_met"])))
+        if senior.has_hurdle:
+            rows.append((f"{top} {hurdle_label(senior, lang)}", percent(senior.prob_hurdle_met)))
         rows.append((f"{vid}: {text('public_expected_cost_pv', lang)}",
-                     amount(v["public_expected_cost"], unit, lang)))
-        if v["subsidy_to_private"] > SUBSIDY_SHOWN:
+                     amount(v.public_expected_cost, unit, lang)))
+        if v.subsidy_to_private > SUBSIDY_SHOWN:
             rows.append((f"{vid}: {text('subsidy_to_private', lang)}",
                          subsidy_text(v, unit, lang)))
-        ratio = v["mobilisation_ratio"]
-        rows.append((f"{vid}: {text('mobilisation_ratio', lang)}",
-                     "-" if ratio != ratio else f"{ratio:.2f}"))
+        rows.append((f"{vid}: {text('mobilisation_ratio', lang)}", ratio_text(v.mobilisation_ratio)))
     if results.bundle is not None:
         rows += bundle_headlines(results, lang)
-    if results.portfolios is not None:
-        for p in portfolio_rows(results.portfolios.summary):
-            rows.append((f"{text(p.portfolio, lang)}: {text('core_impact', lang)}",
-                         f"{p.core_impact:.2f} ({amount(p.total_cost, unit, lang)})"))
+    for p in portfolio_headlines(results):
+        rows.append((f"{text(p.portfolio, lang)}: {text('core_impact', lang)}",
+                     f"{p.core_impact:.2f} ({amount(p.total_cost, unit, lang)})"))
     return rows
 
 
 def bundle_headlines(results: RunResults, lang: str) -> list[tuple[str, str]]:
     """The bundle's headline numbers: the total gap (the headline) with its share of the
     potential demand and its P10-P90, its two parts (direct gap, lost pipeline), the
-    potential demand, and the money."""
+    potential demand, and the money (none without a bundle)."""
+    b = bundle_headline(results)
+    if b is None:
+        return []
     unit = results.scenario.unit
-    b = results.bundle_summary.iloc[0]
-    share = b["gap_share"]
-    total = amount(b["total_gap"], unit, lang)
-    if share == share:
+    total = amount(b.total_gap, unit, lang)
+    if not math.isnan(b.gap_share):
         total += "（" if lang == "ja" else " ("
-        total += text("share_of_potential", lang).format(share=f"{share:.1%}")
+        total += text("share_of_potential", lang).format(share=f"{b.gap_share:.1%}")
         total += "）" if lang == "ja" else ")"
-    ratio = b["mobilisation_ratio"]
     return [(text("total_gap", lang), total),
             (text("legend_gap_band", lang),
-             f"{amount(b['total_gap_p10'], unit, lang)} – {amount(b['total_gap_p90'], unit, lang)}"),
-            (text("direct_gap", lang), amount(b["direct_gap"], unit, lang)),
-            (text("lost_pipeline", lang), amount(b["lost_pipeline"], unit, lang)),
-            (text("potential_demand", lang), amount(b["potential_demand"], unit, lang)),
-            (text("public_expected_cost", lang), amount(b["public_expected_cost"], unit, lang)),
-            (text("private_mobilised", lang), amount(b["private_mobilised"], unit, lang)),
-            (text("mobilisation_ratio", lang), "-" if ratio != ratio else f"{ratio:.2f}")]
+             f"{amount(b.total_gap_p10, unit, lang)} – {amount(b.total_gap_p90, unit, lang)}"),
+            (text("direct_gap", lang), amount(b.direct_gap, unit, lang)),
+            (text("lost_pipeline", lang), amount(b.lost_pipeline, unit, lang)),
+            (text("potential_demand", lang), amount(b.potential_demand, unit, lang)),
+            (text("public_expected_cost", lang), amount(b.public_expected_cost, unit, lang)),
+            (text("private_mobilised", lang), amount(b.private_mobilised, unit, lang)),
+            (text("mobilisation_ratio", lang), ratio_text(b.mobilisation_ratio))]
 
 
 #: Title-page table layout, in pixels of an A4 page (see :data:`A4`).

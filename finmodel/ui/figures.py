@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from finmodel.headlines import bundle_headline, vehicle_headlines
 from finmodel.results import RunResults
 from finmodel.scenario.model import Scenario
 from finmodel.ui.i18n import amount, text, unit_label, word
@@ -605,14 +606,15 @@ def make_compare(named: list[tuple[str, RunResults]], lang: str) -> go.Figure:
         row: dict[str, str | float] = {"scenario": name}
         # a stack's public cost is a present value, a bundle's a sum over the simulated
         # years (docs/methodology.md): shown side by side, never added
-        if len(r.vehicles):
-            row["public_cost_stack"] = float(r.vehicles["public_expected_cost"].sum())
-            row["expected_loss"] = float(r.vehicles["expected_loss"].sum())
-        if r.bundle is not None:
-            summary = r.bundle_summary.iloc[0]
-            row["total_gap"] = float(summary["total_gap"])
-            row["public_cost_bundle"] = float(summary["public_expected_cost"])
-            row["private_mobilised"] = float(summary["private_mobilised"])
+        vehicles = vehicle_headlines(r)
+        if vehicles:  # summed as pandas sums a column: NaN left out
+            row["public_cost_stack"] = float(np.nansum([v.public_expected_cost for v in vehicles]))
+            row["expected_loss"] = float(np.nansum([v.expected_loss for v in vehicles]))
+        bundle = bundle_headline(r)
+        if bundle is not None:
+            row["total_gap"] = bundle.total_gap
+            row["public_cost_bundle"] = bundle.public_expected_cost
+            row["private_mobilised"] = bundle.private_mobilised
         rows.append(row)
     table = pd.DataFrame(rows).set_index("scenario")
     fig = go.Figure([go.Bar(x=[text(c, lang) for c in table.columns], y=table.loc[name].to_numpy(),

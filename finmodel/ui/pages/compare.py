@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import dash_bootstrap_components as dbc
+import numpy as np
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from finmodel.batch.store import read_store
+from finmodel.headlines import bundle_headline, vehicle_headlines
 from finmodel.ui.components import card, graph, table
 from finmodel.ui.figures import empty_figure, make_compare
 from finmodel.ui.i18n import text
@@ -17,19 +19,25 @@ from finmodel.ui.services import Services
 from finmodel.ui.state import parse_text
 
 
+def _np_rounded(value: float, digits: int) -> float:
+    """``value`` rounded as numpy rounds a numpy scalar, as the bundle's figures always were
+    (Python's ``round``, used for the vehicles' figures, differs for extreme values)."""
+    return float(np.round(value, digits))
+
+
 def headline_table(named: list[tuple[str, Any]]) -> pd.DataFrame:
     """One row per scenario: its headline numbers."""
     rows = []
     for name, r in named:
         row: dict[str, Any] = {"scenario": name}
-        for v in r.vehicles.itertuples():
+        for v in vehicle_headlines(r):
             row[f"{v.vehicle}: expected_loss"] = round(v.expected_loss, 2)
             row[f"{v.vehicle}: public_expected_cost"] = round(v.public_expected_cost, 2)
-        if r.bundle is not None:
-            s = r.bundle_summary.iloc[0]
-            row |= {"total_gap": round(s["total_gap"], 1),
-                    "public_expected_cost": round(s["public_expected_cost"], 1),
-                    "mobilisation_ratio": round(s["mobilisation_ratio"], 2)}
+        b = bundle_headline(r)
+        if b is not None:
+            row |= {"total_gap": _np_rounded(b.total_gap, 1),
+                    "public_expected_cost": _np_rounded(b.public_expected_cost, 1),
+                    "mobilisation_ratio": _np_rounded(b.mobilisation_ratio, 2)}
         rows.append(row)
     return pd.DataFrame(rows)
 

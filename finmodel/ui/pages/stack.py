@@ -20,9 +20,10 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html, no_update
 
+from finmodel.headlines import vehicle_headline
 from finmodel.stack.design import Design, SeniorTarget
 from finmodel.ui.components import card, graph, numbers
-from finmodel.ui.export import SUBSIDY_SHOWN, subsidy_text
+from finmodel.ui.export import SUBSIDY_SHOWN, hurdle_label, ratio_text, subsidy_text
 from finmodel.ui.figures import (
     empty_figure,
     make_cashflows,
@@ -84,23 +85,20 @@ def headline_rows(results: Any, vehicle: str, lang: str) -> list[tuple[str, str]
     """The stack page's numbers: the senior's loss and IRR band, the public cost, the
     mobilisation, and what a concession transfers to private investors (when it does)."""
     unit = results.scenario.unit
-    t = results.tranches[results.tranches["vehicle"] == vehicle]
-    v = results.vehicles.set_index("vehicle").loc[vehicle]
-    senior = t.iloc[-1]
-    name = senior["tranche"]
-    ratio = v["mobilisation_ratio"]
-    rows = [(f"{name}: {text('expected_loss_pct', lang)}", percent(senior["expected_loss_pct"])),
-            (f"{name}: {text('prob_loss', lang)}", percent(senior["prob_loss"])),
-            (f"{name}: {text('irr_mean', lang)}", percent(senior["irr_mean"])),
-            (f"{name}: {text('irr_p10', lang)}", percent(senior["irr_p10"]))]
-    if senior["prob_hurdle_met"] == senior["prob_hurdle_met"]:
-        rows.append((f"{name}: {text('prob_hurdle_met', lang)} ({percent(senior['hurdle_return'])})",
-                     percent(senior["prob_hurdle_met"])))
-    rows += [(text("mobilisation_ratio", lang), "-" if ratio != ratio else f"{ratio:.2f}"),
-             (text("public_expected_cost_pv", lang), amount(v["public_expected_cost"], unit, lang))]
-    if v["subsidy_to_private"] > SUBSIDY_SHOWN:
+    v = vehicle_headline(results, vehicle)
+    senior = v.senior
+    name = senior.tranche
+    rows = [(f"{name}: {text('expected_loss_pct', lang)}", percent(senior.expected_loss_pct)),
+            (f"{name}: {text('prob_loss', lang)}", percent(senior.prob_loss)),
+            (f"{name}: {text('irr_mean', lang)}", percent(senior.irr_mean)),
+            (f"{name}: {text('irr_p10', lang)}", percent(senior.irr_p10))]
+    if senior.has_hurdle:
+        rows.append((f"{name}: {hurdle_label(senior, lang)}", percent(senior.prob_hurdle_met)))
+    rows += [(text("mobilisation_ratio", lang), ratio_text(v.mobilisation_ratio)),
+             (text("public_expected_cost_pv", lang), amount(v.public_expected_cost, unit, lang))]
+    if v.subsidy_to_private > SUBSIDY_SHOWN:
         rows.append((text("subsidy_to_private", lang), subsidy_text(v, unit, lang)))
-    rows.append((text("pool_expected_loss", lang), amount(v["expected_loss"], unit, lang)))
+    rows.append((text("pool_expected_loss", lang), amount(v.expected_loss, unit, lang)))
     return rows
 
 
