@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from finmodel import __version__
+from finmodel.vocabulary import STAGE_ORDER  # enums only: --help stays quick
 
-#: The growth stages firms move through (the vocabulary's STAGE_ORDER, kept here so that
-#: --help needs no import of the package's modules).
-PIPELINE_STAGES = ["seed", "early", "middle", "later"]
+#: The growth stages firms move through, for ``close-gap --stage``.
+PIPELINE_STAGES = [stage.value for stage in STAGE_ORDER]
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
