@@ -691,6 +691,14 @@ def test_page_callbacks_are_plain_functions_of_the_session(tmp_path: Path) -> No
     # pages without a bundle or a portfolio say so without running anything
     assert bundle_page.known_bundle(services, new_store, "en") is not None
     assert portfolio_page.known_portfolios(services, new_store, "en") is not None
+    # the compare page: two shipped scenarios side by side, progress reported per run
+    from finmodel.ui.pages import compare as compare_page
+
+    steps: list[tuple[int, int]] = []
+    rows, columns, _, message = compare_page.compare_runs(
+        services, "en", ["credit_guarantee.yaml", "dormant_deposit_fund.yaml"], None,
+        lambda done, total: steps.append((done, total)))
+    assert len(rows) == 2 and columns and message == "" and steps == [(1, 2), (2, 2)]
 
 
 def test_results_cache_keeps_a_few_small_pools(tmp_path: Path,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,32 @@ def layout(lang: str, services: Services, store: dict[str, Any]) -> html.Div:
     ])
 
 
+def compare_runs(services: Services, lang: str, picks: list[str] | None, folder: str | None,
+                 progress: Callable[[int, int], None] | None = None) -> tuple[Any, ...]:
+    """The compare page for shipped scenarios (run or found in the cache, reporting
+    ``progress(done, total)``) or a batch results folder: the table's rows and columns,
+    the chart and a message."""
+    if folder:
+        try:
+            frame = batch_table(folder)
+        except (FileNotFoundError, OSError) as exc:
+            return [], [], empty_figure(text("fig_compare", lang), str(exc), lang), dbc.Alert(
+                str(exc), color="danger")
+        return (frame.to_dict("records"), [{"name": c, "id": c} for c in frame.columns],
+                batch_figure(frame, lang), "")
+    named = []
+    for k, name in enumerate(picks or [], start=1):
+        scenario = parse_text(services.scenarios[name].read_text(encoding="utf-8"), name)
+        named.append((name, services.cache.get_or_run(scenario)))
+        if progress is not None:
+            progress(k, len(picks or []))
+    if not named:
+        return [], [], empty_figure(text("fig_compare", lang), "", lang), ""
+    frame = headline_table(named)
+    return (frame.to_dict("records"), [{"name": c, "id": c} for c in frame.columns],
+            make_compare(named, lang), "")
+
+
 def register(app: Any, services: Services) -> None:
     @app.callback(Output("cmp-table", "data"), Output("cmp-table", "columns"),
                   Output("cmp-chart", "figure"), Output("cmp-message", "children"),
@@ -100,21 +127,5 @@ def register(app: Any, services: Services) -> None:
                   progress=[Output("cmp-progress", "value"), Output("cmp-progress", "max")],
                   prevent_initial_call=True)
     def compare(set_progress, _n, lang, picks, folder):
-        if folder:
-            try:
-                frame = batch_table(folder)
-            except (FileNotFoundError, OSError) as exc:
-                return [], [], empty_figure(text("fig_compare", lang), str(exc), lang), dbc.Alert(
-                    str(exc), color="danger")
-            return (frame.to_dict("records"), [{"name": c, "id": c} for c in frame.columns],
-                    batch_figure(frame, lang), "")
-        named = []
-        for k, name in enumerate(picks or [], start=1):
-            scenario = parse_text(services.scenarios[name].read_text(encoding="utf-8"), name)
-            named.append((name, services.cache.get_or_run(scenario)))
-            set_progress((k, len(picks)))
-        if not named:
-            return [], [], empty_figure(text("fig_compare", lang), "", lang), ""
-        frame = headline_table(named)
-        return (frame.to_dict("records"), [{"name": c, "id": c} for c in frame.columns],
-                make_compare(named, lang), "")
+        return compare_runs(services, lang, picks, folder,
+                            lambda done, total: set_progress((done, total)))
