@@ -26,7 +26,7 @@ from finmodel.ui.i18n import text
 from finmodel.ui.pages import bundle, compare, export, portfolio, scenario, stack
 from finmodel.ui.services import Services
 from finmodel.ui.sessions import new_session_id
-from finmodel.ui.state import DEFAULT, ResultsCache
+from finmodel.ui.state import DEFAULT, MAX_REQUEST_BYTES, ResultsCache
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 PAGES = (("scenario", "page_scenario", scenario), ("stack", "page_stack", stack),
@@ -88,6 +88,8 @@ def create_app(cache_dir: str | Path | None = None, default: str = DEFAULT,
                serve_locally=True, suppress_callback_exceptions=True,
                background_callback_manager=DiskcacheManager(cache),
                external_stylesheets=[])
+    # a request body over this is refused before it is read (uploads are checked smaller)
+    app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.layout = lambda: html.Div([
         # The browser holds only its session's id (a tab keeps it across reloads); the
         # scenario itself is kept on the server (finmodel.ui.sessions).

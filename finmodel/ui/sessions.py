@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from finmodel.compiled import Compiled, compile_scenario
+from finmodel.cost import APP_LIMITS, check_cost
 from finmodel.scenario.loader import parse_scenario
 from finmodel.scenario.model import Scenario
 
@@ -101,12 +102,16 @@ class Sessions:
         return self.put(sid, name, text)
 
     def put(self, sid: str, name: str, text: str) -> Session:
-        """Give session ``sid`` a new scenario text (validated and compiled first).
+        """Give session ``sid`` a new scenario text (validated, its cost checked against
+        the app's limits, and compiled first).
 
         Raises:
-            ScenarioError: the text is not a valid scenario (the session is unchanged).
+            ScenarioError: the text is not a valid scenario, or would cost more than the
+                app allows (the session is unchanged).
         """
-        compiled = compile_scenario(parse_scenario(text, name))
+        scenario = parse_scenario(text, name)
+        check_cost(scenario, APP_LIMITS, name, raisable=False)  # the app's limits are fixed
+        compiled = compile_scenario(scenario)
         old = self._sessions.get(sid)
         session = Session(sid, (old.version + 1) if old is not None else 0, name, text,
                           compiled)

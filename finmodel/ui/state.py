@@ -28,8 +28,22 @@ def parse_text(text: str, name: str) -> Scenario:
     return parse_scenario(text, name)
 
 
+#: The largest scenario file the app takes (a scenario is a few KB; the shipped ones are
+#: under 20 KB), and the largest request body the server reads at all.
+MAX_UPLOAD_BYTES = 2 * 2**20
+MAX_REQUEST_BYTES = 16 * 2**20
+
+
 def decode_upload(contents: str, filename: str) -> str:
-    """The text of a dcc.Upload ``contents`` data URL."""
+    """The text of a dcc.Upload ``contents`` data URL.
+
+    Raises:
+        ValueError: the file is over :data:`MAX_UPLOAD_BYTES` or not UTF-8 text.
+    """
+    size = len(contents) * 3 // 4  # base64: 4 characters a 3 bytes
+    if size > MAX_UPLOAD_BYTES:
+        raise ValueError(f"{filename}: {size / 2**20:.1f} MB is more than a scenario file may "
+                         f"be here ({MAX_UPLOAD_BYTES / 2**20:.0f} MB)")
     try:
         _, data = contents.split(",", 1)
         return base64.b64decode(data).decode("utf-8")

@@ -71,7 +71,10 @@ def change_scenario(services: Services, store: dict[str, Any], trigger: str | No
         new_text, message = load_upload(contents, filename or "upload.yaml")
         if new_text is None:
             return no_update, _invalid(message, lang)
-        new = services.sessions.change(store, filename or "upload.yaml", new_text)
+        try:  # valid, but it may cost more than the app allows
+            new = services.sessions.change(store, filename or "upload.yaml", new_text)
+        except ScenarioError as exc:
+            return no_update, _invalid(str(exc), lang)
         return new, dbc.Alert(f"{text('loaded', lang)}: {message}", color="success",
                               duration=4000)
     if trigger == "scn-apply":
