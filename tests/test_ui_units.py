@@ -699,6 +699,22 @@ def test_page_callbacks_are_plain_functions_of_the_session(tmp_path: Path) -> No
         services, "en", ["credit_guarantee.yaml", "dormant_deposit_fund.yaml"], None,
         lambda done, total: steps.append((done, total)))
     assert len(rows) == 2 and columns and message == "" and steps == [(1, 2), (2, 2)]
+    # batch results only under the results root given at start-up
+    services.results_root = tmp_path
+    rows, _, _, refused = compare_page.compare_runs(services, "en", None, "../../..")
+    assert rows == [] and "reads results only under" in str(refused)
+
+
+def test_the_app_cache_is_one_bounded_folder_per_version(monkeypatch: pytest.MonkeyPatch,
+                                                          tmp_path: Path) -> None:
+    from finmodel import __version__
+    from finmodel.ui.app_factory import cache_folder
+
+    monkeypatch.delenv("FINMODEL_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache_folder() == tmp_path / "finmodel" / f"app-{__version__}"
+    monkeypatch.setenv("FINMODEL_CACHE", str(tmp_path / "mine"))
+    assert cache_folder() == tmp_path / "mine"
 
 
 def test_results_cache_keeps_a_few_small_pools(tmp_path: Path,

@@ -12,7 +12,6 @@ the app works offline.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -72,18 +71,40 @@ def load_before_forking(scenarios: dict[str, Path]) -> None:
             figures.FIGURES[figure](results, "ja")
 
 
+#: The most the app's results cache keeps on disk (oldest entries go first).
+CACHE_BYTES = 2**30
+
+
+def cache_folder() -> Path:
+    """Where the app keeps its results cache unless told otherwise: ``$FINMODEL_CACHE``,
+    else ``$XDG_CACHE_HOME/finmodel/app-<version>`` (``~/.cache/...``). One folder per
+    version (results of another version are never reused), bounded to
+    :data:`CACHE_BYTES`, reused by every start instead of a new temporary folder each."""
+    import os
+
+    if os.environ.get("FINMODEL_CACHE"):
+        return Path(os.environ["FINMODEL_CACHE"])
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "finmodel" / f"app-{__version__}"
+
+
 def create_app(cache_dir: str | Path | None = None, default: str = DEFAULT,
-               scenarios: dict[str, Path] | None = None) -> Dash:
-    """A new app with its own results cache (in ``cache_dir``, default a new temp folder)."""
+               scenarios: dict[str, Path] | None = None,
+               results_root: str | Path | None = None) -> Dash:
+    """A new app with its own results cache (in ``cache_dir``, default
+    :func:`cache_folder`); the compare page reads batch results only under
+    ``results_root`` (default the working directory)."""
     import diskcache
 
     found = scenarios if scenarios is not None else shipped_scenarios()
     load_before_forking(found)
 
-    folder = Path(cache_dir) if cache_dir else Path(tempfile.mkdtemp(prefix="finmodel-app-"))
-    cache = diskcache.Cache(str(folder))
+    folder = Path(cache_dir) if cache_dir else cache_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    cache = diskcache.Cache(str(folder), size_limit=CACHE_BYTES)
     services = Services(ResultsCache(cache), Renderer(), found,
-                        default if default in found else next(iter(found)))
+                        default if default in found else next(iter(found)),
+                        Path(results_root) if results_root is not None else Path.cwd())
     app = Dash(__name__, title="finmodel", assets_folder=str(ASSETS),
                serve_locally=True, suppress_callback_exceptions=True,
                background_callback_manager=DiskcacheManager(cache),

@@ -25,6 +25,7 @@ class Services:
     renderer: Renderer
     scenarios: dict[str, Path]
     default: str
+    results_root: Path = field(default_factory=Path.cwd)
     sessions: Sessions = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -41,6 +42,20 @@ class Services:
     def scenario(self, store: Mapping[str, Any] | None) -> Scenario:
         """The validated scenario of a browser's session."""
         return self.session(store).scenario
+
+    def results_folder(self, folder: str) -> Path:
+        """A batch results folder the compare page may read: ``folder`` (relative to the
+        results root, or absolute) must lie under the root given at start-up.
+
+        Raises:
+            PermissionError: the folder is outside the root (``..`` included).
+        """
+        root = self.results_root.resolve()
+        target = (root / folder).resolve()
+        if not target.is_relative_to(root):
+            raise PermissionError(f"{folder}: the app reads results only under {root} "
+                                  "(start it with --results-root to choose another folder)")
+        return target
 
     def results(self, store: Mapping[str, Any] | None,
                 progress: Callable[[int, int], None] | None = None) -> RunResults:

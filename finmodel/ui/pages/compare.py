@@ -97,7 +97,7 @@ def compare_runs(services: Services, lang: str, picks: list[str] | None, folder:
     the chart and a message."""
     if folder:
         try:
-            frame = batch_table(folder)
+            frame = batch_table(str(services.results_folder(folder)))
         except (FileNotFoundError, OSError) as exc:
             return [], [], empty_figure(text("fig_compare", lang), str(exc), lang), dbc.Alert(
                 str(exc), color="danger")
