@@ -12,6 +12,7 @@ the app works offline.
 
 from __future__ import annotations
 
+import atexit
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from finmodel import __version__
 from finmodel.shipped import shipped_scenarios
 from finmodel.ui.export import Renderer
 from finmodel.ui.i18n import text
+from finmodel.ui.jobs import end_jobs
 from finmodel.ui.pages import bundle, compare, export, portfolio, scenario, stack
 from finmodel.ui.services import Services
 from finmodel.ui.sessions import new_session_id
@@ -147,5 +149,6 @@ def create_app(cache_dir: str | Path | None = None, default: str = DEFAULT,
 
     for _, _, module in PAGES:
         module.register(app, services)
+    atexit.register(end_jobs)  # no background job outlives a server that stops
     app.services = services  # type: ignore[attr-defined]  # for tests and benchmarks
     return app

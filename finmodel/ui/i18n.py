@@ -28,6 +28,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "cancel": ("Cancel", "キャンセル"),
     "loaded": ("Loaded", "読み込み済み"),
     "invalid": ("The scenario was not changed:", "シナリオは変更されていません："),
+    "busy": ("The server is busy with other runs ({n} at a time); try again in a moment.",
+             "サーバーは他の計算を実行中です（同時に{n}件まで）。しばらくしてから再実行してください。"),
     "no_vehicle": ("This scenario has no capital stack.", "このシナリオには資本構成がありません。"),
     "no_bundle": ("This scenario has no bundle (pipeline and simulation).",
                   "このシナリオには束（パイプラインとシミュレーション）がありません。"),

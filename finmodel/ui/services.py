@@ -15,6 +15,7 @@ from typing import Any
 from finmodel.results import RunResults
 from finmodel.scenario.model import Scenario
 from finmodel.ui.export import Renderer
+from finmodel.ui.jobs import Jobs
 from finmodel.ui.sessions import Session, Sessions
 from finmodel.ui.state import ResultsCache
 
@@ -26,6 +27,7 @@ class Services:
     scenarios: dict[str, Path]
     default: str
     results_root: Path = field(default_factory=Path.cwd)
+    jobs: Jobs = field(default_factory=Jobs)
     sessions: Sessions = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

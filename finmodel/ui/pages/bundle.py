@@ -199,6 +199,11 @@ def applied_message(row: dict[str, Any], unit: str, lang: str, confidence: float
         share=_share(row.get("gap_closed")), se=_share(row.get("gap_closed_se")), holds=holds)
 
 
+def busy(services: Services, lang: str) -> Any:
+    """The message a background job answers with when the server is at its limit."""
+    return dbc.Alert(text("busy", lang).format(n=services.jobs.limit), color="warning")
+
+
 def _bundle_view(lang: str) -> tuple[str, Any]:
     def build(results: Any) -> tuple[Any, ...]:
         return (*[make(results, lang).to_plotly_json() for _, make in FIGURES], "")
@@ -297,6 +302,8 @@ def register(app: Any, services: Services) -> None:
         progress=[Output("bdl-progress", "value"), Output("bdl-progress", "max")],
         prevent_initial_call=True)
     def simulate(set_progress, request, store):
+        if not services.jobs.start():
+            return (*[no_update] * len(FIGURES), busy(services, request["lang"]))
         return run_bundle(services, store, request["lang"],
                           lambda done, total: set_progress((done, total)))
 
@@ -311,6 +318,8 @@ def register(app: Any, services: Services) -> None:
                   {"display": "none"})],
         prevent_initial_call=True)
     def design(_n, share, stage, store):
+        if not services.jobs.start():
+            return None
         return design_answer(services, store, share, stage)
 
     @app.callback(Output("bdl-design-store", "data"), Input("bdl-design-answer", "data"),

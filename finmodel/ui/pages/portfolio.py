@@ -19,6 +19,7 @@ from finmodel.ui.figures import (
     make_portfolio_comparison,
 )
 from finmodel.ui.i18n import text
+from finmodel.ui.pages.bundle import busy
 from finmodel.ui.services import Services
 
 FIGURES = (("pfl-compare", make_portfolio_comparison), ("pfl-logic", make_logic_model),
@@ -138,5 +139,8 @@ def register(app: Any, services: Services) -> None:
         cancel=[Input("pfl-cancel", "n_clicks")],
         progress=[Output("pfl-progress", "value")], prevent_initial_call=True)
     def build(set_progress, request, store):
+        if not services.jobs.start():
+            return (*[no_update] * (len(FIGURES) + OUTPUTS - 1),
+                    busy(services, request["lang"]))
         return build_portfolios(services, store, request["lang"],
                                 lambda step: set_progress((step,)))

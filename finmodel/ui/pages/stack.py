@@ -252,6 +252,8 @@ def register(app: Any, services: Services) -> None:
                             {"display": "inline-block"}, {"display": "none"})],
                   prevent_initial_call=True)
     def design_search(request, store):
+        if not services.jobs.start():
+            return text("busy", request["lang"]).format(n=services.jobs.limit)
         return search_design(cache, services.session(store), request["target"],
                              request["vehicle"], request["rate"], request["cap"],
                              request["coupon"], request["lang"])

@@ -1,0 +1,80 @@
+"""The app's background jobs: a cap on how many run at once, none outlives the server."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import time
+
+import psutil
+import pytest
+
+from finmodel.ui.jobs import Jobs, die_with_parent, end_jobs, job_processes
+
+FORK = multiprocessing.get_context("fork")
+
+
+def _sleep() -> None:
+    time.sleep(30)
+
+
+def _ask(limit: int, answers: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    answers.put(Jobs(limit, wait_seconds=1.0).start())
+
+
+def test_a_job_runs_only_while_the_server_is_under_its_limit() -> None:
+    sleepers = [FORK.Process(target=_sleep) for _ in range(2)]
+    for p in sleepers:
+        p.start()
+    try:
+        assert len(job_processes(psutil.Process())) == 2
+        answers: multiprocessing.Queue = FORK.Queue()  # type: ignore[type-arg]
+        # two running before it: with a limit of 2 it waits its turn (1 s here), in vain
+        for limit, expected in ((2, False), (3, True)):
+            asker = FORK.Process(target=_ask, args=(limit, answers))
+            asker.start()
+            assert answers.get(timeout=20) is expected
+            asker.join(20)
+    finally:
+        end_jobs()  # what the server does at exit
+        for p in sleepers:
+            p.join(10)
+    assert all(not p.is_alive() for p in sleepers)
+
+
+def _middle(ready: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    """A 'server' that starts a 'job' tied to it, then waits to be killed."""
+    job = FORK.Process(target=_job)
+    job.start()
+    ready.put(job.pid)
+    time.sleep(60)
+
+
+def _job() -> None:
+    die_with_parent()
+    time.sleep(60)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_a_job_dies_with_its_server_even_on_kill_9() -> None:
+    ready: multiprocessing.Queue = FORK.Queue()  # type: ignore[type-arg]
+    server = FORK.Process(target=_middle, args=(ready,))
+    server.start()
+    job = ready.get(timeout=20)
+    time.sleep(0.5)  # the job has set its death signal
+    assert psutil.pid_exists(job)
+    assert server.pid is not None
+    os.kill(server.pid, signal.SIGKILL)
+    server.join(10)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            if psutil.Process(job).status() == psutil.STATUS_ZOMBIE:
+                break
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the job outlived its server")
