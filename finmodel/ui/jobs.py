@@ -2,8 +2,8 @@
 
 Dash runs each background callback in a process forked from the server (a new request
 for the same callback from the same browser ends the one before). Every job starts with
-:meth:`Jobs.start`: the job is tied to the server's life (on Linux the kernel kills it
-when the server dies, even by kill -9), and it waits (its spinner turning) until it is
+:meth:`Jobs.start`: the job is tied to the server's life (it ends itself within half a
+second of the server's death, even by kill -9), and it waits (its spinner turning) until it is
 among the ``limit`` oldest live jobs: a queue, first come first served; after
 ``wait_seconds`` it answers that the server is busy instead. When the server stops
 normally, :func:`end_jobs` kills the jobs still running.
@@ -15,10 +15,8 @@ rather than holding a semaphore: a job killed by a cancel cannot give a slot bac
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
-import signal
-import sys
+import threading
 import time
 from dataclasses import dataclass
 
@@ -26,16 +24,24 @@ import psutil
 
 #: Background jobs the server runs at once (a 2-core machine: two runs and a designer).
 JOBS_AT_ONCE = 3
-_PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent() -> None:
-    """Have the kernel kill this process when its parent dies (Linux; elsewhere a no-op)."""
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+def die_with_parent(poll_seconds: float = 0.5) -> None:
+    """End this process soon after its parent dies (even by kill -9): a daemon thread
+    checks every ``poll_seconds`` that the parent is still the parent.
+
+    (Not ``prctl(PR_SET_PDEATHSIG)``: that signal follows the parent *thread*, and the
+    server forks jobs from request threads that end as soon as the job has started.)
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_seconds)
+            if os.getppid() != parent:  # re-parented: the server is gone
+                os._exit(1)
+
+    threading.Thread(target=watch, name="finmodel-die-with-parent", daemon=True).start()
 
 
 def job_processes(server: psutil.Process) -> list[psutil.Process]:
