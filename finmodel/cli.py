@@ -1,7 +1,8 @@
 """The ``finmodel`` command: validate, run and design scenarios from the shell.
 
-Exit codes: 0 success; 2 bad input (a scenario that does not validate, a bad option),
-with nothing written; 3 a design target that no setting meets (``design``,
+Exit codes: 0 success; 2 bad input (a scenario that does not validate, a bad option,
+an output path that cannot be written, a batch over --max-runs, a damaged or
+inconsistent batch results folder), with nothing written; 3 a design target that no setting meets (``design``,
 ``close-gap``); 1 an unexpected failure; 141 output cut short because the reader closed
 the pipe (``| head``), quietly, as any Unix tool stopped by SIGPIPE.
 """
@@ -9,6 +10,7 @@ the pipe (``| head``), quietly, as any Unix tool stopped by SIGPIPE.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -24,6 +26,13 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_TARGET_NOT_MET = 3
 EXIT_PIPE_CLOSED = 128 + 13  # the shell's code for a process ended by SIGPIPE
+#: ``finmodel batch --max-runs`` default (the runner's ``DEFAULT_MAX_RUNS``; not
+#: imported from it so that ``--help`` stays quick).
+DEFAULT_MAX_RUNS = 10_000
+#: Design targets on a share of the senior's money or a probability: in (0, 1].
+SHARE_TARGETS = ("max_expected_loss_pct", "max_prob_loss")
+#: Design targets on a return (an IRR): above -1 (-100%) and at most 1.
+RETURN_TARGETS = ("min_expected_return", "min_irr_p10", "min_irr_mean")
 
 DESCRIPTION = """\
 finmodel models blended-finance capital stacks for regional impact finance:
@@ -139,6 +148,9 @@ def _parser() -> argparse.ArgumentParser:
                        "(default: a local cluster)")
     batch.add_argument("--resume", action="store_true",
                        help="skip runs already complete in DIR (same scenario and version)")
+    batch.add_argument("--max-runs", type=int, default=DEFAULT_MAX_RUNS, metavar="N",
+                       help="refuse (before planning, nothing written) a batch of more runs "
+                       f"than N, counted from the sweeps' sizes (default {DEFAULT_MAX_RUNS:,})")
 
     results_cmd = sub.add_parser("results", help="summarise a batch results folder",
                                  description="Print a batch's runs, failures and tables; "
@@ -170,6 +182,60 @@ def _parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="print the JSON schema of the scenario format")
     schema.add_argument("--out", metavar="FILE", help="write it to FILE instead")
     return parser
+
+
+def _refuse(message: str) -> int:
+    print(message, file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _nearest_existing(path: Path) -> Path:
+    probe = path
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    return probe
+
+
+def _output_problem(value: str | None, option: str, folder: bool) -> str | None:
+    """Why ``value`` (an output folder, or with ``folder=False`` a file) cannot be
+    written, or None: checked before any work, so a bad path costs nothing.
+
+    An existing file given as an output file is replaced (atomically); a folder must not
+    be an existing file; the folder, or the nearest existing one above it, must be a
+    folder this user can write into.
+    """
+    if value is None:
+        return None
+    path = Path(value)
+    try:
+        if folder and path.exists() and not path.is_dir():
+            return f"{option} {value}: exists and is not a folder"
+        if not folder and path.is_dir():
+            return f"{option} {value}: is a folder (give a file name)"
+        parent = _nearest_existing(path if folder else path.parent)
+        if not parent.is_dir():
+            return f"{option} {value}: cannot be created: {parent} is not a folder"
+        if not os.access(parent, os.W_OK | os.X_OK):
+            return f"{option} {value}: cannot write into {parent} (permission denied)"
+    except OSError as exc:
+        return f"{option} {value}: {exc}"
+    return None
+
+
+def _outputs_problem(*outputs: tuple[str | None, str, bool]) -> str | None:
+    return next((m for m in (_output_problem(*o) for o in outputs) if m), None)
+
+
+def _design_value_problem(target: str, value: float) -> str | None:
+    if not math.isfinite(value):
+        return f"--value must be a finite number (got {value})"
+    if target in SHARE_TARGETS and not 0 < value <= 1:
+        return f"--value for {target} is a share: give it in (0, 1], e.g. 0.01 for 1% " \
+               f"(got {value:g})"
+    if target in RETURN_TARGETS and not -1 < value <= 1:
+        return f"--value for {target} is a return: give it in (-1, 1], e.g. 0.02 for 2% " \
+               f"(got {value:g})"
+    return None
 
 
 def _load(path: str):
@@ -262,6 +328,9 @@ def _print_summary(results) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    problem = _output_problem(args.out, "--out", folder=True)
+    if problem:
+        return _refuse(problem)
     from finmodel.run import run
     from finmodel.scenario.changes import with_changes
 
@@ -279,6 +348,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_design(args: argparse.Namespace) -> int:
+    problem = _design_value_problem(args.target, args.value)
+    if problem is None and args.guarantee is not None and args.guarantee < 0:
+        problem = f"--guarantee must be >= 0 (got {args.guarantee})"
+    if problem:
+        return _refuse(problem)
     from finmodel.stack.design import Lever, SeniorTarget, design, first_loss_stress
 
     scenario = _load(args.file)
@@ -318,7 +392,7 @@ def _cmd_close_gap(args: argparse.Namespace) -> int:
     from finmodel.io import write_table_atomic
     from finmodel.vocabulary import Issue, Stage
 
-    if not 0 < args.share <= 1:
+    if not (math.isfinite(args.share) and 0 < args.share <= 1):
         print(f"--share must be in (0, 1] (got {args.share})", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.issue is not None and args.issue not in {i.value for i in Issue}:
@@ -328,9 +402,16 @@ def _cmd_close_gap(args: argparse.Namespace) -> int:
                                  and args.validation_replications < 2):
         print("--replications and --validation-replications must be >= 2", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if not 0.5 <= args.confidence < 1:
+    if not (math.isfinite(args.confidence) and 0.5 <= args.confidence < 1):
         print(f"--confidence must be in [0.5, 1) (got {args.confidence})", file=sys.stderr)
         return EXIT_BAD_INPUT
+    problem = _outputs_problem((args.out, "--out", False),
+                               (args.write_best, "--write-best", False))
+    if problem:
+        return _refuse(problem)
+    if args.out and args.write_best and Path(args.out).resolve() == Path(
+            args.write_best).resolve():
+        return _refuse("--out and --write-best name the same file")
     scenario = _load(args.file)
     if not scenario.has_bundle:
         print(f"{args.file}: the scenario has no bundle (pipeline and simulation)",
@@ -376,8 +457,8 @@ def _cmd_close_gap(args: argparse.Namespace) -> int:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from finmodel.batch.runner import run_batch
-
+    if args.max_runs < 1:
+        return _refuse(f"--max-runs must be >= 1 (got {args.max_runs})")
     if args.workers < 1:
         print("--workers must be >= 1", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -388,8 +469,18 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     if missing:
         print(f"no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    report = run_batch(args.paths, args.out, workers=args.workers, backend=args.backend,
-                       scheduler=args.scheduler, resume=args.resume)
+    problem = _output_problem(args.out, "--out", folder=True)
+    if problem:
+        return _refuse(problem)
+    from finmodel.batch.runner import TooManyRuns, run_batch
+
+    try:
+        report = run_batch(args.paths, args.out, workers=args.workers, backend=args.backend,
+                           scheduler=args.scheduler, resume=args.resume,
+                           max_runs=args.max_runs,
+                           announce=lambda text: print(text, file=sys.stderr, flush=True))
+    except TooManyRuns as exc:
+        return _refuse(f"{exc}\nNarrow or split the sweep, or raise --max-runs.")
     print(f"{len(report.records)} run(s) in {report.seconds:.1f} s: {report.count('ok')} ok, "
           f"{report.count('skipped')} already complete, {report.count('failed')} failed, "
           f"{report.count('invalid')} invalid file(s); results in {report.out}")
@@ -406,12 +497,15 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 def _cmd_results(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from finmodel.batch.store import read_store
+    problem = _output_problem(args.csv, "--csv", folder=True)
+    if problem:
+        return _refuse(problem)
+    from finmodel.batch.store import StoreError, read_store
     from finmodel.io import write_table_atomic
 
     try:
         manifest, tables = read_store(args.folder)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, StoreError) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
     counts = manifest["status"].value_counts().to_dict()
@@ -443,6 +537,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if not args.out and not args.charts:
         print("give --out PAPER.pdf and/or --charts DIR", file=sys.stderr)
         return EXIT_BAD_INPUT
+    problem = _outputs_problem((args.out, "--out", False), (args.charts, "--charts", True))
+    if problem:
+        return _refuse(problem)
     results = run(_load(args.file))
     renderer = Renderer()
     try:
@@ -460,6 +557,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_schema(args: argparse.Namespace) -> int:
     import json
 
+    problem = _output_problem(args.out, "--out", folder=False)
+    if problem:
+        return _refuse(problem)
     from finmodel.io import write_text_atomic
     from finmodel.scenario.model import Scenario
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -230,3 +231,138 @@ def test_the_clis_stage_choices_are_the_pipelines_stages() -> None:
     from finmodel.vocabulary import STAGE_ORDER
 
     assert [stage.value for stage in STAGE_ORDER] == PIPELINE_STAGES
+
+
+MISSING = "no_such_scenario_file.yaml"  # options are checked before the file is even read
+
+
+@pytest.mark.parametrize(("target", "value", "says"), [
+    ("max_expected_loss_pct", "nan", "finite number"),
+    ("max_expected_loss_pct", "inf", "finite number"),
+    ("max_expected_loss_pct", "-1", "in (0, 1]"),
+    ("max_expected_loss_pct", "0", "in (0, 1]"),
+    ("max_prob_loss", "2", "in (0, 1]"),
+    ("min_irr_mean", "1.5", "in (-1, 1]"),
+    ("min_irr_p10", "-1", "in (-1, 1]"),
+    ("min_npv", "nan", "finite number"),
+    ("min_npv", "-inf", "finite number"),
+])
+def test_design_refuses_out_of_range_and_non_finite_values(
+        capsys: pytest.CaptureFixture[str], target: str, value: str, says: str) -> None:
+    assert main(["design", MISSING, "--target", target, f"--value={value}"]) == 2
+    err = capsys.readouterr().err
+    assert "--value" in err and says in err and "cannot read" not in err
+
+
+def test_design_accepts_the_edges_of_its_ranges(capsys: pytest.CaptureFixture[str]) -> None:
+    # a value in range goes on to read the file (which is missing here): exit 2 for that
+    for target, value in [("max_prob_loss", "1"), ("min_irr_p10", "-0.05"),
+                          ("min_npv", "-1e9")]:
+        assert main(["design", MISSING, "--target", target, f"--value={value}"]) == 2
+        assert "cannot read" in capsys.readouterr().err
+    assert main(["design", MISSING, "--target", "min_npv", "--value", "1",
+                 "--guarantee", "-1"]) == 2
+    assert "--guarantee must be >= 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", [["--share=nan"], ["--share=inf"], ["--share=-inf"],
+                                    ["--share", "0.3", "--confidence=nan"],
+                                    ["--share", "0.3", "--confidence=inf"]])
+def test_close_gap_refuses_non_finite_numbers(capsys: pytest.CaptureFixture[str],
+                                              option: list[str]) -> None:
+    assert main(["close-gap", MISSING, *option]) == 2
+    err = capsys.readouterr().err
+    assert "must be in" in err and "cannot read" not in err
+
+
+def test_batch_refuses_bad_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert main(["batch", str(DEFAULT), "--out", str(out), "--max-runs", "0"]) == 2
+    assert "--max-runs must be >= 1" in capsys.readouterr().err
+    assert main(["batch", str(DEFAULT), "--out", str(out), "--workers", "0"]) == 2
+    assert not out.exists()
+
+
+def _outputs(tmp_path: Path) -> tuple[Path, Path]:
+    a_file = tmp_path / "a_file"
+    a_file.write_text("keep me")
+    a_folder = tmp_path / "a_folder"
+    a_folder.mkdir()
+    return a_file, a_folder
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["run", "{scenario}", "--out", "{file}"], "--out {file}: exists and is not a folder"),
+    (["run", "{scenario}", "--out", "{file}/sub"], "is not a folder"),
+    (["batch", "{real}", "--out", "{file}"], "--out {file}: exists and is not a folder"),
+    (["close-gap", "{scenario}", "--share", "0.3", "--out", "{folder}"], "is a folder"),
+    (["close-gap", "{scenario}", "--share", "0.3", "--out", "{file}/designs.csv"],
+     "is not a folder"),
+    (["close-gap", "{scenario}", "--share", "0.3", "--write-best", "{folder}"],
+     "--write-best {folder}: is a folder"),
+    (["close-gap", "{scenario}", "--share", "0.3", "--out", "{folder}/x.csv",
+      "--write-best", "{folder}/x.csv"], "the same file"),
+    (["export", "{scenario}", "--out", "{folder}"], "--out {folder}: is a folder"),
+    (["export", "{scenario}", "--out", "{folder}/paper.pdf", "--charts", "{file}"],
+     "--charts {file}: exists and is not a folder"),
+    (["results", "{folder}", "--csv", "{file}"], "--csv {file}: exists and is not a folder"),
+    (["schema", "--out", "{folder}"], "is a folder"),
+])
+def test_outputs_are_checked_before_any_work(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], says: str) -> None:
+    a_file, a_folder = _outputs(tmp_path)
+    names = {"scenario": str(tmp_path / MISSING), "real": str(DEFAULT), "file": str(a_file),
+             "folder": str(a_folder)}
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    # the scenario does not exist: a refusal naming the output shows it was checked first
+    assert main([a.format(**names) for a in args]) == 2
+    err = capsys.readouterr().err
+    assert says.format(**names) in err and "cannot read" not in err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+    assert a_file.read_text() == "keep me"
+
+
+def test_an_existing_output_file_is_replaced_and_a_new_folder_is_fine(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a_file, a_folder = _outputs(tmp_path)
+    assert main(["schema", "--out", str(a_file)]) == 0
+    assert "vehicles" in json.loads(a_file.read_text())["properties"]
+    assert main(["schema", "--out", str(a_folder / "new" / "deeper" / "schema.json")]) == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root writes into any folder")
+def test_an_unwritable_output_folder_is_refused_before_any_work(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        for args in (["run", MISSING, "--out", str(locked / "out")],
+                     ["batch", str(DEFAULT), "--out", str(locked)],
+                     ["close-gap", MISSING, "--share", "0.3", "--out", str(locked / "d.csv")]):
+            assert main(args) == 2
+            err = capsys.readouterr().err
+            assert f"cannot write into {locked}" in err
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o700)
+
+
+def test_a_folder_the_user_cannot_write_into_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """As the test above, for any user (root included): the folder is reported unwritable."""
+    import finmodel.cli as cli
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(cli.os, "access", lambda path, mode, **kw: Path(path) != locked
+                        and real_access(path, mode, **kw))
+    for args in (["run", MISSING, "--out", str(locked / "new" / "out")],
+                 ["batch", str(DEFAULT), "--out", str(locked)],
+                 ["export", MISSING, "--out", str(locked / "paper.pdf")]):
+        assert main(args) == 2
+        assert f"cannot write into {locked} (permission denied)" in capsys.readouterr().err
+    assert list(locked.iterdir()) == []

@@ -5,12 +5,22 @@ send back its tables; only this process writes files. Backends: in-process (one
 worker), a local process pool, or a ``dask.distributed`` cluster. Every run's seed is
 fixed when the batch is planned, so the results are the same on any backend, with any
 number of workers, in any order of completion.
+
+A batch is bounded before it starts: every file is read and its runs counted (without
+expanding any sweep), and a batch of more than ``max_runs`` runs is refused with nothing
+written. Pool workers end when the batch process ends, however it ends (``kill -9``
+included): each watches its parent.
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
 import sys
+import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import ExitStack
@@ -22,11 +32,15 @@ from typing import Any, TextIO
 import pandas as pd
 
 from finmodel.batch.store import KINDS, RunRecord, Store, package_versions, scenario_hash
-from finmodel.batch.sweep import expand
+from finmodel.batch.sweep import TooManyRuns, describe_count, expand, run_count
 from finmodel.scenario.errors import ScenarioError
 from finmodel.scenario.loader import parse_document, read_text
 
 SUFFIXES = (".yaml", ".yml")
+#: The most runs a batch plans unless told otherwise (``finmodel batch --max-runs``).
+DEFAULT_MAX_RUNS = 10_000
+#: How often a pool worker checks that the batch process is still there (seconds).
+PARENT_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -84,10 +98,15 @@ def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def plan(paths: Iterable[str | Path], version: str) -> tuple[list[Task], list[RunRecord]]:
-    """Every run of every file; files that cannot be read or validated become invalid records."""
-    tasks: list[Task] = []
-    records: list[RunRecord] = []
+def plan(paths: Iterable[str | Path], version: str, max_runs: int | None = None,
+         announce: Callable[[str], None] | None = None) -> tuple[list[Task], list[RunRecord]]:
+    """Every run of every file; files that cannot be read or validated become invalid records.
+
+    Every file is read and validated and its runs counted before any sweep is expanded;
+    more than ``max_runs`` runs in all raises :class:`TooManyRuns` (nothing is expanded).
+    ``announce`` is told how many runs are being planned.
+    """
+    read: list[tuple[str, Path, Any, Any] | RunRecord] = []
     used: set[str] = set()
     for file in scenario_files(paths):
         stem = file.stem
@@ -97,6 +116,30 @@ def plan(paths: Iterable[str | Path], version: str) -> tuple[list[Task], list[Ru
         used.add(stem)
         try:
             scenario, lines = parse_document(read_text(file), str(file))
+        except ScenarioError as exc:
+            read.append(RunRecord(stem, str(file), 0, "", None, {}, "invalid", str(exc)))
+            continue
+        read.append((stem, file, scenario, lines))
+    counts = [(item[1], run_count(item[2]), item[2]) for item in read
+              if not isinstance(item, RunRecord)]
+    total = sum(count for _, count, _ in counts)
+    if max_runs is not None and total > max_runs:
+        largest = sorted(counts, key=lambda c: -c[1])[:10]
+        detail = "".join(f"\n  {file}: {count:,} run(s) ({describe_count(scenario)})"
+                         for file, count, scenario in largest)
+        raise TooManyRuns(f"the batch has {total:,} runs, more than the limit of "
+                          f"{max_runs:,} (--max-runs); nothing was run or written{detail}",
+                          total, max_runs)
+    if announce is not None:
+        announce(f"planning {total:,} run(s) from {len(counts):,} file(s)")
+    tasks: list[Task] = []
+    records: list[RunRecord] = []
+    for item in read:
+        if isinstance(item, RunRecord):
+            records.append(item)
+            continue
+        stem, file, scenario, lines = item
+        try:
             points = expand(scenario, str(file), lines)
         except ScenarioError as exc:
             records.append(RunRecord(stem, str(file), 0, "", None, {}, "invalid", str(exc)))
@@ -160,14 +203,67 @@ def _serial(tasks: list[Task]) -> Iterator[Outcome]:
         yield execute(task)
 
 
+def _watch_parent(parent: int) -> None:
+    while True:
+        if os.getppid() != parent:  # reparented: the batch process is gone
+            os._exit(1)
+        time.sleep(PARENT_POLL_SECONDS)
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this process (a pool worker) end when ``parent`` (the batch process) ends.
+
+    On Linux the kernel sends SIGKILL at the parent's death (``prctl(PR_SET_PDEATHSIG)``);
+    everywhere a daemon thread also polls :func:`os.getppid` (a process whose parent dies
+    is re-parented), which covers other platforms and the parent dying before the
+    signal was armed. Without this, workers of a batch killed with ``kill -9`` would
+    finish their queue and then wait for work forever.
+
+    The signal follows the *thread* that forked the worker: the pool forks its workers
+    from the thread that runs :func:`run_batch`, which outlives the pool (the pool lives
+    inside that call), so a batch may run on any thread.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: polling covers it
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="finmodel-watch-parent",
+                     daemon=True).start()
+
+
 def _process_pool(tasks: list[Task], workers: int, root: Path) -> Iterator[Outcome]:
     # fork where the platform has it: workers start with finmodel already imported
     # (a fresh interpreter per worker costs about a second of imports each).
     method = "fork" if "fork" in get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method),
+                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(execute, task, str(root)) for task in tasks]
         for future in as_completed(futures):
             yield future.result()
+
+
+def local_cluster(workers: int, stack: ExitStack) -> Any:
+    """A dask ``LocalCluster`` of ``workers`` worker processes of one thread each on
+    127.0.0.1, entered on ``stack``.
+
+    Each worker is its own process (started by a nanny, which ends it when this process
+    ends): ``worker_class=Worker`` would put every worker in this process as threads
+    even with ``processes=True``.
+    """
+    import dask
+    from dask.distributed import LocalCluster
+
+    # The workers' statistical profiler samples the running task every few ms for
+    # dashboards a batch does not open; the nannies' memory monitor (memory_limit=0:
+    # none) polls for a limit a batch does not set. Neither is needed on a local cluster.
+    stack.enter_context(dask.config.set({"distributed.worker.profile.enabled": False}))
+    return stack.enter_context(LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, memory_limit=0,
+        dashboard_address=None, host="127.0.0.1"))
 
 
 def _dask(tasks: list[Task], workers: int, scheduler: str | None,
@@ -175,8 +271,7 @@ def _dask(tasks: list[Task], workers: int, scheduler: str | None,
     """On a cluster given by ``scheduler`` (results come back here to be written), or on
     a local cluster whose workers share this machine's disk (they write runs themselves)."""
     try:
-        import dask
-        from dask.distributed import Client, LocalCluster, Worker
+        from dask.distributed import Client
         from dask.distributed import as_completed as dask_completed
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise RuntimeError("the dask backend needs dask[distributed]: pip install "
@@ -185,14 +280,7 @@ def _dask(tasks: list[Task], workers: int, scheduler: str | None,
         if scheduler:
             client = stack.enter_context(Client(scheduler))
         else:
-            # The workers' statistical profiler samples the running task every few ms for
-            # dashboards a batch does not open; nannies and their monitoring compete with
-            # the runs for a small machine's cores. Neither is needed on a local cluster.
-            stack.enter_context(dask.config.set({"distributed.worker.profile.enabled": False}))
-            cluster = stack.enter_context(LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True,
-                dashboard_address=None, host="127.0.0.1", worker_class=Worker))
-            client = stack.enter_context(Client(cluster))
+            client = stack.enter_context(Client(local_cluster(workers, stack)))
         shared = None if scheduler else str(root)
         futures = client.map(execute, tasks, root=shared, pure=False)
         for future in dask_completed(futures):
@@ -219,7 +307,9 @@ class BatchReport:
 
 def run_batch(paths: Iterable[str | Path], out: str | Path, workers: int = 1,
               backend: str = "local", scheduler: str | None = None, resume: bool = False,
-              progress: Callable[[int], Progress] | None = None) -> BatchReport:
+              progress: Callable[[int], Progress] | None = None,
+              max_runs: int | None = DEFAULT_MAX_RUNS,
+              announce: Callable[[str], None] | None = None) -> BatchReport:
     """Plan, execute and store a batch.
 
     Args:
@@ -230,11 +320,18 @@ def run_batch(paths: Iterable[str | Path], out: str | Path, workers: int = 1,
         scheduler: a dask scheduler address; without it a local cluster is started.
         resume: skip runs already complete in ``out`` (same scenario hash and version).
         progress: makes the progress reporter for a number of runs (default: stderr).
+        max_runs: refuse a batch of more runs than this (None: no limit).
+        announce: told how many runs are being planned (e.g. printed to stderr).
+
+    Raises:
+        TooManyRuns: more than ``max_runs`` runs; nothing was expanded or written.
     """
     start = time.perf_counter()
     versions = package_versions()
+    tasks, records = plan(paths, versions["finmodel"], max_runs, announce)
     store = Store(out)
-    tasks, records = plan(paths, versions["finmodel"])
+    store.remove_temporary()  # what a killed batch left half-written
+    generation = uuid.uuid4().hex
     by_id = {r.run_id: r for r in records}
     todo = []
     for task in tasks:
@@ -258,6 +355,9 @@ def run_batch(paths: Iterable[str | Path], out: str | Path, workers: int = 1,
                 store.save_run(record.run_id, record.hash, record.seconds, outcome.tables)
             done[record.run_id] = outcome.tables
         reporter.update(outcome)
-    store.combine(records, done)
-    store.write_manifest(records, versions)
+    # The tables, then the manifest, then the marker naming their generation (last): a
+    # batch killed in between leaves a set that read_store refuses as inconsistent.
+    written = store.combine(records, done, generation)
+    store.write_manifest(records, versions, generation)
+    store.write_generation(generation, written, len(records))
     return BatchReport(records, Path(out), time.perf_counter() - start)

@@ -7,11 +7,16 @@ scenario's seed (differences between points come from the changes alone); otherw
 run's seed is derived from the scenario seed and the run's index with
 ``numpy.random.SeedSequence.spawn``, so results do not depend on where or in which
 order runs execute.
+
+A sweep is counted before anything is expanded (:func:`run_count`: the product of the
+grid's value-list lengths, times the sampled design's ``count``), so a batch can refuse
+one too large to plan (:class:`TooManyRuns`) in microseconds instead of minutes.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +39,39 @@ class Point:
     index: int
     parameters: dict[str, Any]
     scenario: Scenario
+
+
+class TooManyRuns(ValueError):
+    """More runs than a batch allows; raised before any run is expanded or written."""
+
+    def __init__(self, message: str, runs: int, limit: int) -> None:
+        super().__init__(message)
+        self.runs = runs
+        self.limit = limit
+
+
+def run_count(scenario: Scenario) -> int:
+    """How many runs ``scenario`` expands to, without expanding it: 1 without a sweep,
+    else the product of the grid's value-list lengths times the design's ``count``."""
+    sweep = scenario.sweep
+    if sweep is None:
+        return 1
+    grid = math.prod(len(values) for values in sweep.grid.values())
+    return grid * ((sweep.count or 0) if sweep.ranges else 1)
+
+
+def describe_count(scenario: Scenario) -> str:
+    """How :func:`run_count` is made up, e.g. ``grid 1,024 x 1,024`` or
+    ``grid 4 x 2, x 20 latin_hypercube points``."""
+    sweep = scenario.sweep
+    if sweep is None:
+        return "no sweep"
+    parts = []
+    if sweep.grid:
+        parts.append("grid " + " x ".join(f"{len(v):,}" for v in sweep.grid.values()))
+    if sweep.ranges:
+        parts.append(f"{'x ' if parts else ''}{sweep.count or 0:,} {sweep.design} points")
+    return ", ".join(parts) or "no swept field"
 
 
 def run_seeds(seed: int, count: int) -> list[int]:
@@ -59,16 +97,35 @@ def _design(scenario: Scenario, paths: list[str]) -> list[dict[str, float]]:
     return [dict(zip(paths, map(float, row), strict=True)) for row in values]
 
 
-def expand(scenario: Scenario, file: str = "<scenario>", lines: Any = None) -> list[Point]:
+def _culprit(params: dict[str, Any], concrete: dict[str, Path], bad: Path) -> str:
+    """The swept path a problem at ``bad`` comes from: the one whose concrete path shares
+    the longest prefix with it (a value's own field, or the section it is checked in);
+    ties go to the first swept path."""
+    def shared(path: str) -> int:
+        n = 0
+        for a, b in zip(concrete[path], bad, strict=False):
+            if str(a) != str(b):
+                break
+            n += 1
+        return n
+
+    return max(params, key=shared)
+
+
+def expand(scenario: Scenario, file: str = "<scenario>", lines: Any = None,
+           max_runs: int | None = None) -> list[Point]:
     """Every run of a scenario: itself when it has no sweep, else each sweep point.
 
     Args:
         scenario: the validated scenario.
         file: the file name for messages.
         lines: the file's :class:`SourceMap` (for line numbers), if known.
+        max_runs: refuse (before expanding anything) a sweep of more runs than this.
 
     Raises:
-        ScenarioError: an unknown path, or a value that makes an invalid scenario.
+        ScenarioError: an unknown path, or a value that makes an invalid scenario; each
+            problem names the line of the swept path whose value caused it.
+        TooManyRuns: more than ``max_runs`` runs.
     """
     def problem(path: Path, message: str) -> Problem:
         return lines.problem(path, message) if lines is not None else Problem(
@@ -76,6 +133,10 @@ def expand(scenario: Scenario, file: str = "<scenario>", lines: Any = None) -> l
 
     if scenario.sweep is None:
         return [Point(0, {}, scenario)]
+    count = run_count(scenario)
+    if max_runs is not None and count > max_runs:
+        raise TooManyRuns(f"{file}: the sweep has {count:,} runs ({describe_count(scenario)}), "
+                          f"more than the limit of {max_runs:,}", count, max_runs)
     data = scenario.model_dump(mode="json", by_alias=True)
     found = sweep_problems(scenario, data)
     if found:
@@ -100,8 +161,9 @@ def expand(scenario: Scenario, file: str = "<scenario>", lines: Any = None) -> l
         except ScenarioError as exc:
             shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
             for bad in exc.problems:
-                where = next((("sweep", "grid" if p in sweep.grid else "ranges", p)
-                              for p in params), ("sweep",))
+                culprit = _culprit(params, concrete, tuple(bad.path)) if params else None
+                where: Path = ("sweep",) if culprit is None else (
+                    "sweep", "grid" if culprit in sweep.grid else "ranges", culprit)
                 problems.append(problem(where, f"run {index} ({shown}) is invalid: "
                                         f"{'.'.join(map(str, bad.path))}: {bad.message}"))
             continue
