@@ -178,6 +178,13 @@ def _parser() -> argparse.ArgumentParser:
     app.add_argument("--scenario", default="dormant_deposit_fund.yaml",
                      help="shipped scenario to open first")
     app.add_argument("--debug", action="store_true", help="Dash debug mode (development)")
+    app.add_argument("--results-root", metavar="DIR", default=".",
+                     help="the compare page reads batch results only under DIR (default: "
+                          "the working directory)")
+    for command in (run, design, close, batch, export):
+        command.add_argument("--allow-large", action="store_true",
+                             help="lift the limits on a run's estimated memory and work "
+                                  "(finmodel/cost.py)")
 
     schema = sub.add_parser("schema", help="print the JSON schema of the scenario format")
     schema.add_argument("--out", metavar="FILE", help="write it to FILE instead")
@@ -238,12 +245,18 @@ def _design_value_problem(target: str, value: float) -> str | None:
     return None
 
 
-def _load(path: str):
-    """A scenario file, or a shipped scenario by name (``finmodel run dormant_deposit_fund``)."""
+def _load(path: str, allow_large: bool = False):
+    """A scenario file, or a shipped scenario by name (``finmodel run dormant_deposit_fund``),
+    refused (ScenarioError) when its estimated cost is over the CLI's limits unless
+    ``allow_large``."""
+    from finmodel.cost import CLI_LIMITS, check_cost
     from finmodel.scenario import load_scenario
     from finmodel.shipped import find_scenario
 
-    return load_scenario(find_scenario(path))
+    scenario = load_scenario(find_scenario(path))
+    if not allow_large:
+        check_cost(scenario, CLI_LIMITS, path)
+    return scenario
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -334,7 +347,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from finmodel.run import run
     from finmodel.scenario.changes import with_changes
 
-    scenario = _load(args.file)
+    scenario = _load(args.file, args.allow_large)
     if args.engine:  # validated like the file: a vehicle that cannot use it is refused
         scenario = with_changes(scenario, {f"vehicles.{v.id}.engine": args.engine
                                            for v in scenario.vehicles},
@@ -355,7 +368,7 @@ def _cmd_design(args: argparse.Namespace) -> int:
         return _refuse(problem)
     from finmodel.stack.design import Lever, SeniorTarget, design, first_loss_stress
 
-    scenario = _load(args.file)
+    scenario = _load(args.file, args.allow_large)
     if not scenario.vehicles:
         print(f"{args.file}: the scenario has no vehicles", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -412,7 +425,7 @@ def _cmd_close_gap(args: argparse.Namespace) -> int:
     if args.out and args.write_best and Path(args.out).resolve() == Path(
             args.write_best).resolve():
         return _refuse("--out and --write-best name the same file")
-    scenario = _load(args.file)
+    scenario = _load(args.file, args.allow_large)
     if not scenario.has_bundle:
         print(f"{args.file}: the scenario has no bundle (pipeline and simulation)",
               file=sys.stderr)
@@ -473,11 +486,13 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     if problem:
         return _refuse(problem)
     from finmodel.batch.runner import TooManyRuns, run_batch
+    from finmodel.cost import CLI_LIMITS
 
     try:
         report = run_batch(args.paths, args.out, workers=args.workers, backend=args.backend,
                            scheduler=args.scheduler, resume=args.resume,
                            max_runs=args.max_runs,
+                           limits=None if args.allow_large else CLI_LIMITS,
                            announce=lambda text: print(text, file=sys.stderr, flush=True))
     except TooManyRuns as exc:
         return _refuse(f"{exc}\nNarrow or split the sweep, or raise --max-runs.")
@@ -540,7 +555,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     problem = _outputs_problem((args.out, "--out", False), (args.charts, "--charts", True))
     if problem:
         return _refuse(problem)
-    results = run(_load(args.file))
+    results = run(_load(args.file, args.allow_large))
     renderer = Renderer()
     try:
         if args.out:
@@ -574,7 +589,8 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_app(args: argparse.Namespace) -> int:
     from finmodel.ui.app_factory import create_app
 
-    create_app(default=args.scenario).run(host=args.host, port=args.port, debug=args.debug)
+    create_app(default=args.scenario, results_root=args.results_root).run(
+        host=args.host, port=args.port, debug=args.debug)
     return EXIT_OK
 
 

@@ -74,3 +74,40 @@ def test_an_upload_over_the_cap_is_refused_with_its_size() -> None:
     big = "data:text/yaml;base64," + base64.b64encode(b"#" * (MAX_UPLOAD_BYTES + 4)).decode()
     text, message = load_upload(big, "huge.yaml")
     assert text is None and message.startswith("huge.yaml: 2.0 MB is more than")
+
+
+def _costly_file(tmp_path: Path) -> Path:
+    text = shipped_scenarios()["dormant_deposit_fund.yaml"].read_text(encoding="utf-8")
+    path = tmp_path / "costly.yaml"
+    path.write_text(text.replace("    engine: exact\n", "    engine: exact\n    paths: 4000000\n", 1),
+                    encoding="utf-8")
+    return path
+
+
+def test_the_cli_refuses_a_costly_run_before_any_work_unless_allowed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from finmodel.cli import main
+
+    out = tmp_path / "out"
+    assert main(["run", str(_costly_file(tmp_path)), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "vehicles[0].paths: this run needs about 8.9 GiB of memory" in err
+    assert "--allow-large" in err and not out.exists()
+    # the option is there (a small scenario runs with it as without it)
+    small = shipped_scenarios()["credit_guarantee.yaml"]
+    assert main(["run", str(small), "--allow-large", "--out", str(out)]) == 0
+
+
+def test_a_batch_reports_a_costly_file_as_invalid_and_runs_the_rest(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from finmodel.cli import main
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _costly_file(folder)
+    (folder / "small.yaml").write_text(
+        shipped_scenarios()["credit_guarantee.yaml"].read_text(encoding="utf-8"))
+    assert main(["batch", str(folder), "--out", str(tmp_path / "out")]) == 2
+    captured = capsys.readouterr()
+    assert "GiB of memory" in captured.out + captured.err
+    assert "1 ok" in captured.out

@@ -33,6 +33,7 @@ import pandas as pd
 
 from finmodel.batch.store import KINDS, RunRecord, Store, package_versions, scenario_hash
 from finmodel.batch.sweep import TooManyRuns, describe_count, expand, run_count
+from finmodel.cost import Limits, check_cost
 from finmodel.scenario.errors import ScenarioError
 from finmodel.scenario.loader import parse_document, read_text
 
@@ -99,12 +100,14 @@ def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def plan(paths: Iterable[str | Path], version: str, max_runs: int | None = None,
-         announce: Callable[[str], None] | None = None) -> tuple[list[Task], list[RunRecord]]:
+         announce: Callable[[str], None] | None = None,
+         limits: Limits | None = None) -> tuple[list[Task], list[RunRecord]]:
     """Every run of every file; files that cannot be read or validated become invalid records.
 
     Every file is read and validated and its runs counted before any sweep is expanded;
     more than ``max_runs`` runs in all raises :class:`TooManyRuns` (nothing is expanded).
-    ``announce`` is told how many runs are being planned.
+    ``announce`` is told how many runs are being planned. With ``limits``, a file any of
+    whose runs would cost more (:mod:`finmodel.cost`) is invalid too.
     """
     read: list[tuple[str, Path, Any, Any] | RunRecord] = []
     used: set[str] = set()
@@ -141,6 +144,9 @@ def plan(paths: Iterable[str | Path], version: str, max_runs: int | None = None,
         stem, file, scenario, lines = item
         try:
             points = expand(scenario, str(file), lines)
+            if limits is not None:
+                for point in points:
+                    check_cost(point.scenario, limits, str(file))
         except ScenarioError as exc:
             records.append(RunRecord(stem, str(file), 0, "", None, {}, "invalid", str(exc)))
             continue
@@ -309,7 +315,8 @@ def run_batch(paths: Iterable[str | Path], out: str | Path, workers: int = 1,
               backend: str = "local", scheduler: str | None = None, resume: bool = False,
               progress: Callable[[int], Progress] | None = None,
               max_runs: int | None = DEFAULT_MAX_RUNS,
-              announce: Callable[[str], None] | None = None) -> BatchReport:
+              announce: Callable[[str], None] | None = None,
+              limits: Limits | None = None) -> BatchReport:
     """Plan, execute and store a batch.
 
     Args:
@@ -322,13 +329,15 @@ def run_batch(paths: Iterable[str | Path], out: str | Path, workers: int = 1,
         progress: makes the progress reporter for a number of runs (default: stderr).
         max_runs: refuse a batch of more runs than this (None: no limit).
         announce: told how many runs are being planned (e.g. printed to stderr).
+        limits: refuse, as invalid, a file any of whose runs would cost more than these
+            (the CLI passes its limits unless --allow-large; None: no limit).
 
     Raises:
         TooManyRuns: more than ``max_runs`` runs; nothing was expanded or written.
     """
     start = time.perf_counter()
     versions = package_versions()
-    tasks, records = plan(paths, versions["finmodel"], max_runs, announce)
+    tasks, records = plan(paths, versions["finmodel"], max_runs, announce, limits)
     store = Store(out)
     store.remove_temporary()  # what a killed batch left half-written
     generation = uuid.uuid4().hex
