@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+from finmodel.scenario.base import MAX_AMOUNT, MIN_SCALE
 from finmodel.scenario.errors import FieldPath
-from finmodel.scenario.model import Scenario, Vehicle
+from finmodel.scenario.model import MAX_ARRIVALS, MAX_NEED_SPREAD, Scenario, Vehicle
 from finmodel.vocabulary import (
     STAGE_ORDER,
     Engine,
@@ -158,8 +159,6 @@ def check_bundle(scenario: Scenario) -> Iterator[Finding]:
         yield ("economy", "path"), (
             f"path has {len(economy.path)} value(s) but the simulation runs "
             f"{scenario.simulation.years} years: give one Z_t per year")
-    for index, name in _duplicates([f.id for f in scenario.facilities]):
-        yield ("facilities", index, "id"), f"duplicate facility id {name!r}"
     provider_ids = {p.id for p in scenario.providers}
     for index, provider in enumerate(scenario.providers):
         path = ("providers", index)
@@ -185,6 +184,10 @@ def check_bundle(scenario: Scenario) -> Iterator[Finding]:
             if terms.need.p90 < terms.need.median:
                 yield ("pipeline", "stages", stage.value, "need", "p90"), (
                     f"p90 (={terms.need.p90}) must be >= median (={terms.need.median})")
+            elif terms.need.p90 > MAX_NEED_SPREAD * terms.need.median:
+                yield ("pipeline", "stages", stage.value, "need", "p90"), (
+                    f"p90 (={terms.need.p90:g}) is more than {MAX_NEED_SPREAD:,} x the median "
+                    f"(={terms.need.median:g}): needs that spread cannot be drawn")
         for stage, by_issue in scenario.pipeline.arrivals.items():
             if stage not in STAGE_ORDER:
                 yield ("pipeline", "arrivals", stage.value), (
@@ -198,6 +201,9 @@ def check_bundle(scenario: Scenario) -> Iterator[Finding]:
                 if rate < 0:
                     yield ("pipeline", "arrivals", stage.value, issue.value), (
                         f"arrivals must be >= 0 (got {rate})")
+                elif rate > MAX_ARRIVALS:
+                    yield ("pipeline", "arrivals", stage.value, issue.value), (
+                        f"arrivals must be at most {MAX_ARRIVALS:,} firms a year (got {rate:g})")
     for index, fid in _duplicates([f.id for f in scenario.facilities]):
         yield ("facilities", index, "id"), f"duplicate facility id {fid!r}"
     required = {FacilityKind.guarantee: ("rate", "cap"), FacilityKind.first_loss: ("share",),
@@ -219,32 +225,40 @@ def check_bundle(scenario: Scenario) -> Iterator[Finding]:
 
 
 def _cycle(links: list[tuple[str, str]]) -> list[str] | None:
-    """A cycle in a directed graph given by its edges, or None."""
+    """A cycle in a directed graph given by its edges, or None (depth-first, without
+    recursion, so a long chain of links cannot exhaust the stack)."""
     graph: dict[str, list[str]] = {}
     for a, b in links:
         graph.setdefault(a, []).append(b)
-    state: dict[str, int] = {}
-    stack: list[str] = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for start in list(graph):
+        if start in state:
+            continue
+        path = [start]
+        state[start] = 1
+        pending = [iter(graph.get(start, []))]
+        while pending:
+            nxt = next(pending[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                pending.pop()
+            elif state.get(nxt) == 1:
+                return [*path[path.index(nxt):], nxt]
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                pending.append(iter(graph.get(nxt, [])))
+    return None
 
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        stack.append(node)
-        for nxt in graph.get(node, []):
-            if state.get(nxt) == 1:
-                return [*stack[stack.index(nxt):], nxt]
-            if nxt not in state:
-                found = visit(nxt)
-                if found:
-                    return found
-        stack.pop()
-        state[node] = 2
-        return None
 
-    for node in list(graph):
-        if node not in state:
-            found = visit(node)
-            if found:
-                return found
+def _scale_problem(value: float) -> str | None:
+    """Why ``value`` cannot be one unit of progress on an indicator, or None."""
+    if value <= 0:
+        return f"scale must be > 0 (got {value})"
+    if value < MIN_SCALE:
+        return f"scale must be at least {MIN_SCALE:g} (got {value:g})"
+    if value > MAX_AMOUNT:
+        return f"scale must be at most 1e12 (got {value:g})"
     return None
 
 
@@ -281,23 +295,37 @@ def check_impact(scenario: Scenario) -> Iterator[Finding]:
             for k, iid in enumerate(node.indicators):
                 if iid not in indicators:
                     yield (*base, "nodes", index, "indicators", k), unknown(iid)
+            for k, iid in _duplicates(list(node.indicators)):
+                yield (*base, "nodes", index, "indicators", k), (
+                    f"indicator {iid!r} is listed twice in this node")
             for iid, value in node.scale.items():
                 if iid not in node.indicators:
                     yield (*base, "nodes", index, "scale", iid), (
                         f"scale given for {iid!r}, which is not one of this node's indicators")
-                if value <= 0:
-                    yield (*base, "nodes", index, "scale", iid), f"scale must be > 0 (got {value})"
+                problem = _scale_problem(value)
+                if problem:
+                    yield (*base, "nodes", index, "scale", iid), problem
         for index, link in enumerate(model.links):
             for key, nid in (("from", link.source), ("to", link.target)):
                 if nid not in node_ids:
                     yield (*base, "links", index, key), f"unknown node {nid!r}"
+        for index, _ in _duplicates([f"{link.source}\n{link.target}" for link in model.links]):
+            link = model.links[index]
+            yield (*base, "links", index), (
+                f"duplicate link from {link.source!r} to {link.target!r}")
         cycle = _cycle([(link.source, link.target) for link in model.links])
         if cycle:
             yield (*base, "links"), f"the logic model has a cycle: {' -> '.join(cycle)}"
         for issue, weight in model.spillover.items():
             if not 0.0 <= weight <= 1.0:
                 yield (*base, "spillover", issue.value), f"weight must be in [0, 1] (got {weight})"
+    for index, iid in _duplicates([k.indicator for k in scenario.kpis]):
+        yield ("kpis", index, "indicator"), f"duplicate KPI indicator {iid!r} (one KPI per indicator)"
     for index, kpi in enumerate(scenario.kpis):
+        if 0 < abs(kpi.target - kpi.baseline) < MIN_SCALE:
+            yield ("kpis", index, "target"), (
+                f"target (={kpi.target:g}) must equal the baseline (={kpi.baseline:g}) or be at "
+                f"least {MIN_SCALE:g} from it (target - baseline is one unit of progress)")
         if kpi.indicator not in indicators:
             yield ("kpis", index, "indicator"), unknown(kpi.indicator)
         elif kpi.unit is not None and kpi.unit != indicators[kpi.indicator].unit:
@@ -312,10 +340,11 @@ def check_impact(scenario: Scenario) -> Iterator[Finding]:
     if model is None:
         yield ("portfolio",), "a portfolio is judged against `logic_model`, which is missing"
     for iid, value in brief.impact_scales.items():
+        problem = _scale_problem(value)
         if iid not in indicators:
             yield ("portfolio", "impact_scales", iid), unknown(iid)
-        elif value <= 0:
-            yield ("portfolio", "impact_scales", iid), f"scale must be > 0 (got {value})"
+        elif problem:
+            yield ("portfolio", "impact_scales", iid), problem
     for index, c in enumerate(brief.contributions):
         path = ("portfolio", "contributions", index)
         if c.indicator not in indicators:
@@ -323,6 +352,8 @@ def check_impact(scenario: Scenario) -> Iterator[Finding]:
         elif c.unit is not None and c.unit != indicators[c.indicator].unit:
             yield (*path, "unit"), (f"{c.indicator!r} is measured in "
                                     f"{indicators[c.indicator].unit!r}, not {c.unit!r}")
+    for index, oid in _duplicates([o.id for o in brief.support_options]):
+        yield ("portfolio", "support_options", index, "id"), f"duplicate support option id {oid!r}"
     for index, option in enumerate(brief.support_options):
         path = ("portfolio", "support_options", index)
         if model is not None and option.node not in node_ids:

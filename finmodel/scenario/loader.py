@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from finmodel.scenario.checks import check_scenario
 from finmodel.scenario.errors import FieldPath, Problem, ScenarioError
 from finmodel.scenario.model import Scenario
-from finmodel.scenario.source import SourceMap, parse_yaml
+from finmodel.scenario.source import MAX_SCENARIO_BYTES, SourceMap, parse_yaml, too_large
 
 
 def _model_at(path: FieldPath) -> type[BaseModel] | None:
@@ -86,12 +88,51 @@ def parse_document(text: str, file: str = "<scenario>") -> tuple[Scenario, Sourc
     return scenario, source
 
 
+def _kind(mode: int) -> str:
+    """What a file that is not a regular file is, in words."""
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
 def read_text(path: str | Path) -> str:
-    """A scenario file's text, or a ScenarioError saying why it cannot be read."""
+    """A scenario file's text, or a ScenarioError saying why it cannot be read.
+
+    Only a regular file (or a link to one) of at most 10 MB
+    (:data:`~finmodel.scenario.source.MAX_SCENARIO_BYTES`) is read: a FIFO, a device such
+    as /dev/zero or a directory is refused without reading from it, and so is a larger
+    file, before it is read.
+    """
+    def refuse(message: str) -> ScenarioError:
+        return ScenarioError([Problem(str(path), None, (), f"cannot read file: {message}")])
+
+    try:  # non-blocking: opening a FIFO must not wait for a writer
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                     | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise refuse(str(exc)) from None
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(str(path), None, (), f"cannot read file: {exc}")]) from None
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise refuse(f"it is {_kind(mode)}, not a regular file")
+        size = os.fstat(fd).st_size
+        if size > MAX_SCENARIO_BYTES:
+            raise refuse(too_large(size))
+        with os.fdopen(fd, "rb", closefd=False) as stream:
+            data = stream.read(MAX_SCENARIO_BYTES + 1)
+        if len(data) > MAX_SCENARIO_BYTES:  # it grew after the check
+            raise refuse(f"it grew past {MAX_SCENARIO_BYTES:,} bytes (10 MB) while being read")
+        # universal newlines, as Path.read_text gives
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as exc:
+        raise refuse(f"not UTF-8 text ({exc})") from None
+    except OSError as exc:
+        raise refuse(str(exc)) from None
+    finally:
+        os.close(fd)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -110,8 +151,13 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def scenario_yaml(scenario: Scenario) -> str:
-    """A scenario as YAML text (defaults left out, so it reads like the original)."""
+    """A scenario as YAML text (defaults left out, so it reads like the original; never
+    with anchors or aliases, which scenario files may not have)."""
     import yaml
 
+    class Dumper(yaml.SafeDumper):
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
     data = scenario.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100)

@@ -12,9 +12,17 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
-from finmodel.scenario.base import Identifier, Strict
+from finmodel.scenario.base import (
+    AMOUNT_CAP,
+    MAX_AMOUNT,
+    Identifier,
+    Integer,
+    Number,
+    Strict,
+    strict_number,
+)
 from finmodel.scenario.impact_model import KPI, IndicatorSpec, LogicModel, PortfolioSpec
 from finmodel.vocabulary import (
     DEFAULT_LGD,
@@ -36,15 +44,22 @@ from finmodel.vocabulary import (
 )
 
 Z90 = 1.2815515655446004  # the standard normal's 90th percentile (scipy.special.ndtri(0.9))
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-Rate = Annotated[float, Field(ge=0.0, le=1.0)]
+Probability = Annotated[Number, Field(ge=0.0, le=1.0)]
+Rate = Annotated[Number, Field(ge=0.0, le=1.0)]
+#: Most firms a year expected to enter at one stage with one issue (`pipeline.arrivals`).
+MAX_ARRIVALS = 10_000
+#: Largest ratio of a need's p90 to its median (a lognormal sigma of about 7.2).
+MAX_NEED_SPREAD = 10_000
+#: Largest |Z_t| of a fixed `economy.path`, in standard deviations.
+MAX_FACTOR = 10.0
 
 
 class Ticket(Strict):
     """Smallest and largest position a provider takes in one firm."""
 
-    min: float = Field(default=0.0, ge=0.0, description="smallest position")
-    max: float = Field(gt=0.0, description="largest position")
+    min: Number = Field(default=0.0, ge=0.0, le=MAX_AMOUNT,
+                        description=f"smallest position; {AMOUNT_CAP}")
+    max: Number = Field(gt=0.0, le=MAX_AMOUNT, description=f"largest position; {AMOUNT_CAP}")
 
 
 class Support(Strict):
@@ -52,12 +67,14 @@ class Support(Strict):
 
     stages: list[Stage] = Field(min_length=1, description="stages it supports")
     issues: list[Issue] | None = Field(default=None, description="issues it supports (all if absent)")
-    pd_multiplier: float = Field(default=1.0, gt=0.0, le=10.0,
-                                 description="multiplies a supported firm's annual PD")
-    graduation_multiplier: float = Field(default=1.0, gt=0.0, le=10.0,
-                                         description="multiplies its yearly graduation chance")
-    cost_per_firm: float = Field(default=0.0, ge=0.0, description="cost per firm-year supported")
-    capacity: int = Field(gt=0, description="most firms supported in a year")
+    pd_multiplier: Number = Field(default=1.0, gt=0.0, le=10.0,
+                                  description="multiplies a supported firm's annual PD")
+    graduation_multiplier: Number = Field(default=1.0, gt=0.0, le=10.0,
+                                          description="multiplies its yearly graduation chance")
+    cost_per_firm: Number = Field(default=0.0, ge=0.0, le=MAX_AMOUNT,
+                                  description=f"cost per firm-year supported; {AMOUNT_CAP}")
+    capacity: Integer = Field(gt=0, le=1_000_000,
+                              description="most firms supported in a year; at most 1,000,000")
 
 
 class Provider(Strict):
@@ -81,19 +98,20 @@ class Provider(Strict):
     stages: list[Stage] | None = Field(default=None, description="bundle: stages it serves (all if absent)")
     issues: list[Issue] | Literal["all"] = Field(default="all",
                                                  description="bundle: issues it serves, or `all`")
-    annual_budget: float = Field(default=0.0, ge=0.0, description="bundle: money it can place a year")
+    annual_budget: Number = Field(default=0.0, ge=0.0, le=MAX_AMOUNT,
+                                  description=f"bundle: money it can place a year; {AMOUNT_CAP}")
     ticket: Ticket | None = Field(default=None, description="bundle: position size limits")
-    max_expected_loss: float | None = Field(
+    max_expected_loss: Number | None = Field(
         default=None, ge=0.0, le=1.0,
         description="bundle: refuses a position whose expected annual loss rate (PD x its LGD, "
         "after facilities) is above this; absent = no limit",
     )
-    rate: float = Field(default=0.0, ge=0.0, le=1.0, description="bundle: annual rate it charges")
-    lgd: float | None = Field(default=None, ge=0.0, le=1.0,
+    rate: Number = Field(default=0.0, ge=0.0, le=1.0, description="bundle: annual rate it charges")
+    lgd: Number | None = Field(default=None, ge=0.0, le=1.0,
                               description="bundle: its loss given default; default: the largest "
                               "default LGD of its instruments")
     support: Support | None = Field(default=None, description="bundle: non-financial support it gives")
-    procyclicality: float = Field(
+    procyclicality: Number = Field(
         default=0.0, ge=-5.0, le=5.0,
         description="bundle: k in yearly budget x max(0, 1 + k Z_t) with the regional factor "
         "Z_t (`economy`): a bank lends with the cycle (k > 0), policy finance against it (k < 0)")
@@ -132,8 +150,9 @@ class Segment(Strict):
     """A group of identical loans or investments in a vehicle's pool."""
 
     segment: Identifier = Field(description="segment name")
-    count: int = Field(gt=0, le=1_000_000, description="number of loans in the segment")
-    exposure: float = Field(gt=0.0, description="amount of each loan, in the file's unit")
+    count: Integer = Field(gt=0, le=1_000_000, description="number of loans in the segment")
+    exposure: Number = Field(gt=0.0, le=MAX_AMOUNT,
+                             description=f"amount of each loan, in the file's unit; {AMOUNT_CAP}")
     annual_pd: Probability = Field(description="annual probability of default of each loan")
     lgd: Probability = Field(description="loss given default, share of exposure")
     rate: Rate = Field(default=0.0, description="annual interest rate the loans pay, "
@@ -152,7 +171,7 @@ class Tranche(Strict):
     name: Identifier = Field(description="tranche name, unique within the vehicle")
     provider: Identifier = Field(description="id of the provider that funds it")
     kind: TrancheKind = Field(description="first_loss, subordinated, mezzanine, senior, grant")
-    size: float = Field(gt=0.0, le=1.0, description="share of pool exposure; sizes sum to 1")
+    size: Number = Field(gt=0.0, le=1.0, description="share of pool exposure; sizes sum to 1")
     coupon: Rate = Field(default=0.0, description="annual coupon (fund style: preferred return), "
                          "accrued each period on the outstanding principal")
     market_coupon: Rate | None = Field(
@@ -160,7 +179,7 @@ class Tranche(Strict):
         description="coupon the provider would ask at market terms; above `coupon` means "
         "concessional money (return enhancement). Defaults to `coupon`.",
     )
-    hurdle_return: float | None = Field(
+    hurdle_return: Number | None = Field(
         default=None, ge=-1.0, le=1.0,
         description="annual IRR the provider needs; gives `prob_hurdle_met` = P(IRR >= it)",
     )
@@ -190,8 +209,8 @@ class Guarantee(Strict):
 
     provider: Identifier = Field(description="id of the guarantor")
     covers: Identifier = Field(description="name of the covered tranche")
-    rate: float = Field(gt=0.0, le=1.0, description="guarantee rate: share of each loss paid")
-    cap: float = Field(gt=0.0, le=1.0, description="cap rate: maximum payout = rate x cap x "
+    rate: Number = Field(gt=0.0, le=1.0, description="guarantee rate: share of each loss paid")
+    cap: Number = Field(gt=0.0, le=1.0, description="cap rate: maximum payout = rate x cap x "
                        "covered notional")
     fee: Rate = Field(default=0.0, description="annual fee on the covered tranche's outstanding "
                       "principal, paid by the vehicle to the guarantor (first in the waterfall)")
@@ -202,10 +221,10 @@ class Vehicle(Strict):
 
     id: Identifier = Field(description="unique vehicle id")
     name: str | None = Field(default=None, description="display name")
-    horizon_years: float = Field(gt=0.0, le=50.0, description="life of the vehicle and its loans")
-    payment_frequency: Literal[1, 2, 4, 12] = Field(
+    horizon_years: Number = Field(gt=0.0, le=50.0, description="life of the vehicle and its loans")
+    payment_frequency: Annotated[Literal[1, 2, 4, 12], BeforeValidator(strict_number)] = Field(
         default=1, description="payment periods a year; must divide the horizon into whole periods")
-    recovery_lag_years: float = Field(
+    recovery_lag_years: Number = Field(
         default=0.0, ge=0.0, le=50.0,
         description="years from a default to its recovery (rounded up to whole periods; "
         "recoveries due after the horizon are collected in the last period)")
@@ -217,11 +236,11 @@ class Vehicle(Strict):
     management_fee: Rate = Field(default=0.0,
                                  description="annual fee on the pool's outstanding balance, paid "
                                  "first to the vehicle's manager")
-    discount_rate: float | None = Field(
+    discount_rate: Number | None = Field(
         default=None, ge=0.0, le=1.0,
         description="annual rate for present values (NPV, PV loss, public cost, subsidy); "
         "default: each tranche's market coupon")
-    correlation: float = Field(
+    correlation: Number = Field(
         ge=0.0, lt=1.0,
         description="asset correlation rho between any two loans (not the loading sqrt(rho))",
     )
@@ -229,7 +248,7 @@ class Vehicle(Strict):
         default=FactorModel.one_factor,
         description="one_factor, or two_level (global plus per-issue factor; monte_carlo only)",
     )
-    issue_correlation: float | None = Field(
+    issue_correlation: Number | None = Field(
         default=None, ge=0.0, lt=1.0,
         description="two_level: asset correlation of two loans in the same issue "
         "(>= correlation, which then applies across issues)",
@@ -240,13 +259,13 @@ class Vehicle(Strict):
     engine: Engine = Field(default=Engine.exact,
                            description="exact, monte_carlo or lhp: the pool loss distribution at "
                            "the horizon (the one-period view); cash flows are always simulated")
-    paths: int = Field(default=100_000, ge=100, le=50_000_000,
+    paths: Integer = Field(default=100_000, ge=100, le=50_000_000,
                        description="paths of the cash-flow engine (and of engine: monte_carlo)")
-    quadrature_nodes: int = Field(default=96, ge=8, le=4096,
-                                  description="exact: trapezoid nodes over the factor on [-7, 7]")
-    lattice_points: int = Field(default=4096, ge=64, le=2**22,
-                                description="exact: most points of the loss lattice")
-    default_timing: float = Field(
+    quadrature_nodes: Integer = Field(default=96, ge=8, le=4096,
+                                      description="exact: trapezoid nodes over the factor on [-7, 7]")
+    lattice_points: Integer = Field(default=4096, ge=64, le=2**22,
+                                    description="exact: most points of the loss lattice")
+    default_timing: Number = Field(
         default=0.5, ge=0.0, le=1.0,
         description="share of its last period's interest a loan pays in the period it defaults",
     )
@@ -300,29 +319,31 @@ class Economy(Strict):
     PD at once, as the stack engine's copula does.
     """
 
-    correlation: float = Field(ge=0.0, lt=1.0, description="rho: how much of each firm's risk "
+    correlation: Number = Field(ge=0.0, lt=1.0, description="rho: how much of each firm's risk "
                                "the regional factor drives")
-    persistence: float = Field(default=0.0, gt=-1.0, lt=1.0,
-                               description="AR(1) coefficient of the yearly factor")
-    path: list[float] | None = Field(
+    persistence: Number = Field(default=0.0, gt=-1.0, lt=1.0,
+                                description="AR(1) coefficient of the yearly factor")
+    path: list[Annotated[Number, Field(ge=-MAX_FACTOR, le=MAX_FACTOR)]] | None = Field(
         default=None,
         description="fixed Z_t per year (year 1 first) for a stress test, e.g. a recession "
-        "[-2, -1.5, -1, 0, ...]; at least one value per simulated year")
+        "[-2, -1.5, -1, 0, ...]; at least one value per simulated year; each between -10 and 10")
 
 
 class Simulation(Strict):
     """How long and how often the bundle is simulated."""
 
-    years: int = Field(gt=0, le=100, description="simulated years")
-    replications: int = Field(default=100, gt=0, le=100_000,
-                              description="independent replications (for P10-P90 bands)")
+    years: Integer = Field(gt=0, le=100, description="simulated years")
+    replications: Integer = Field(default=100, gt=0, le=100_000,
+                                  description="independent replications (for P10-P90 bands)")
 
 
 class Need(Strict):
     """A firm's money need at a stage: lognormal, given by its median and 90th percentile."""
 
-    median: float = Field(gt=0.0, description="median need")
-    p90: float = Field(gt=0.0, description="90th percentile of the need (>= median)")
+    median: Number = Field(gt=0.0, le=MAX_AMOUNT, description=f"median need; {AMOUNT_CAP}")
+    p90: Number = Field(gt=0.0, le=MAX_AMOUNT,
+                        description="90th percentile of the need (>= median, and at most "
+                        f"{MAX_NEED_SPREAD:,} x median); {AMOUNT_CAP}")
 
     @property
     def sigma(self) -> float:
@@ -337,19 +358,20 @@ class StageTerms(Strict):
     annual_pd: Probability = Field(description="yearly probability of failure")
     graduation: Probability = Field(description="yearly chance of moving to the next stage "
                                     "(from `later`: an exit - IPO, M&A, local IPO)")
-    max_years: int = Field(gt=0, le=50, description="years in the stage before the firm leaves")
+    max_years: Integer = Field(gt=0, le=50, description="years in the stage before the firm leaves")
 
 
 class Pipeline(Strict):
     """The firms that come to the bundle for money."""
 
     stages: dict[Stage, StageTerms] = Field(description="terms per stage")
-    arrivals: dict[Stage, dict[Issue, float]] = Field(
-        description="expected new firms a year entering at a stage, by issue")
+    arrivals: dict[Stage, dict[Issue, Number]] = Field(
+        description="expected new firms a year entering at a stage, by issue; each between 0 "
+        f"and {MAX_ARRIVALS:,}")
     arrival_process: ArrivalProcess = Field(default=ArrivalProcess.poisson,
                                             description="poisson, or fixed (exact counts)")
-    retries: int = Field(default=1, ge=0, le=10,
-                         description="years a rejected firm asks again before it is discouraged")
+    retries: Integer = Field(default=1, ge=0, le=10,
+                             description="years a rejected firm asks again before it is discouraged")
 
 
 class Facility(Strict):
@@ -358,19 +380,21 @@ class Facility(Strict):
     id: Identifier = Field(description="unique facility id")
     kind: FacilityKind = Field(description="guarantee, first_loss or concessional")
     provider: Identifier = Field(description="id of the provider that funds it")
-    rate: float | None = Field(default=None, ge=0.0, le=1.0,
-                               description="guarantee: share of the loss it pays; "
+    rate: Number | None = Field(default=None, ge=0.0, le=1.0,
+                                description="guarantee: share of the loss it pays; "
                                "concessional: the annual rate it lends at")
-    cap: float | None = Field(default=None, gt=0.0, le=1.0,
-                              description="guarantee: most it pays, as a share of the position")
-    share: float | None = Field(default=None, gt=0.0, le=1.0,
-                                description="first_loss: share of the position whose loss it "
+    cap: Number | None = Field(default=None, gt=0.0, le=1.0,
+                               description="guarantee: most it pays, as a share of the position")
+    share: Number | None = Field(default=None, gt=0.0, le=1.0,
+                                 description="first_loss: share of the position whose loss it "
                                 "takes first; concessional: share of the deal it lends")
-    pd_multiplier: float = Field(default=1.0, gt=0.0, le=1.0,
-                                 description="concessional: multiplies the firm's PD (cheaper money)")
-    fee: float = Field(default=0.0, ge=0.0, le=1.0, description="guarantee: annual fee")
-    budget: float = Field(gt=0.0, description="programme budget over the simulation (guarantee: "
-                          "maximum liability; first_loss: loss reserve; concessional: lending)")
+    pd_multiplier: Number = Field(default=1.0, gt=0.0, le=1.0,
+                                  description="concessional: multiplies the firm's PD (cheaper money)")
+    fee: Number = Field(default=0.0, ge=0.0, le=1.0, description="guarantee: annual fee")
+    budget: Number = Field(gt=0.0, le=MAX_AMOUNT,
+                           description="programme budget over the simulation (guarantee: "
+                           "maximum liability; first_loss: loss reserve; concessional: lending); "
+                           f"{AMOUNT_CAP}")
     stages: list[Stage] | None = Field(default=None, description="stages it serves (all if absent)")
     issues: list[Issue] | None = Field(default=None, description="issues it serves (all if absent)")
 
@@ -382,9 +406,10 @@ class Facility(Strict):
 class Shock(Strict):
     """A policy change: a provider's budgets multiplied from a year on."""
 
-    year: int = Field(ge=1, description="first simulated year (1-based) it applies to")
+    year: Integer = Field(ge=1, le=100, description="first simulated year (1-based) it applies to")
     provider: Identifier = Field(description="provider whose budgets change")
-    budget_multiplier: float = Field(ge=0.0, description="multiplies its budgets from that year")
+    budget_multiplier: Number = Field(ge=0.0, le=1000.0, description="multiplies its budgets from "
+                                      "that year; at most 1000")
 
 
 class Sweep(Strict):
@@ -399,9 +424,10 @@ class Sweep(Strict):
                                        description="path -> values; every combination is run")
     design: Literal["grid", "random", "latin_hypercube"] = Field(
         default="grid", description="how points are drawn over `ranges`")
-    ranges: dict[str, list[float]] = Field(default_factory=dict,
-                                           description="path -> [low, high] for random designs")
-    count: int | None = Field(default=None, ge=1, le=100_000,
+    ranges: dict[str, list[Annotated[Number, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT)]]] = Field(
+        default_factory=dict,
+        description="path -> [low, high] for random designs; each between -1e12 and 1e12")
+    count: Integer | None = Field(default=None, ge=1, le=100_000,
                               description="points of a random or latin_hypercube design")
     common_random_numbers: bool = Field(
         default=False,
@@ -411,14 +437,18 @@ class Sweep(Strict):
 
 
 class Scenario(Strict):
-    """A whole scenario file."""
+    """A whole scenario file: YAML of at most 10 MB, nested at most 32 deep, without anchors or aliases.
+
+    Every number is written as a number (``true``, ``false`` and quoted numbers are
+    refused) and is finite (``.inf`` and ``.nan`` are refused); ``1e6`` is a number.
+    """
 
     name: str = Field(min_length=1, description="title of the scenario")
     description: str | None = Field(default=None, description="what it shows")
     illustrative: bool = Field(
         default=True, description="true when the numbers are illustrative, not real data"
     )
-    seed: int = Field(ge=0, lt=2**63, description="seed of every random draw in the run")
+    seed: Integer = Field(ge=0, lt=2**63, description="seed of every random draw in the run")
     unit: str = Field(default="JPY_million", min_length=1,
                       description="unit of every amount in the file")
     providers: list[Provider] = Field(min_length=1, description="providers of money")
@@ -428,11 +458,13 @@ class Scenario(Strict):
     pipeline: Pipeline | None = Field(default=None, description="bundle: firms and their stages")
     facilities: list[Facility] = Field(default_factory=list, description="bundle: blended facilities")
     shocks: list[Shock] = Field(default_factory=list, description="bundle: policy shocks")
-    coordination_cost: float = Field(default=0.0, ge=0.0,
-                                     description="bundle: yearly cost of the backbone organisation")
+    coordination_cost: Number = Field(
+        default=0.0, ge=0.0, le=MAX_AMOUNT,
+        description=f"bundle: yearly cost of the backbone organisation; {AMOUNT_CAP}")
     economy: Economy | None = Field(default=None,
                                     description="bundle: the regional credit cycle (none: firms "
-                                    "default independently)")
+                                    "default independently): `correlation`, `persistence`, "
+                                    "`path` (fixed Z_t, each between -10 and 10)")
     indicators: list[IndicatorSpec] = Field(default_factory=list,
                                             description="impact: indicators added to the catalogue")
     logic_model: LogicModel | None = Field(default=None,
