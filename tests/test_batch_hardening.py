@@ -481,3 +481,38 @@ def test_the_local_dask_cluster_has_one_single_threaded_process_per_worker() -> 
         assert len(pids) == 2 and len(set(pids.values())) == 2
         assert os.getpid() not in pids.values()
         assert set(client.nthreads().values()) == {1}
+
+
+# -- bugs found by the generated scenarios (tests/test_generated_scenarios.py) -------------
+SWEEPS = Path(__file__).parent / "data" / "sweeps"
+
+
+def test_a_portfolio_without_arrivals_is_refused_at_validation() -> None:
+    from finmodel import load_scenario
+    from finmodel.scenario.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"pipeline\.arrivals: a portfolio draws its "
+                                            "candidates from the pipeline's arrivals"):
+        load_scenario(SWEEPS / "portfolio_without_arrivals.yaml")
+
+
+def test_swept_values_are_stored_whatever_their_name_or_shape(tmp_path: Path) -> None:
+    from finmodel.batch.runner import run_batch
+    from finmodel.batch.store import read_store
+
+    run_batch([SWEEPS / "swept_like_a_column.yaml", SWEEPS / "mixed_grid.yaml"],
+              tmp_path / "out")
+    _, tables = read_store(tmp_path / "out")
+    portfolios = tables["portfolios"]  # coordination_cost is a column of its own there
+    assert "swept.coordination_cost" in portfolios.columns
+    assert sorted(set(portfolios["swept.coordination_cost"])) == [0, 5]
+    styles = set(tables["tranches"]["vehicles.v.waterfall"])  # a name, and a list as JSON
+    assert styles == {"notes", '["fees", "principal", "coupons", "cures", "residual"]'}
+
+
+def test_a_swept_seed_is_each_points_own_under_common_random_numbers() -> None:
+    from finmodel import load_scenario
+    from finmodel.batch.sweep import expand
+
+    points = expand(load_scenario(SWEEPS / "seed_sweep.yaml"))
+    assert [p.scenario.seed for p in points] == [11, 22, 33]

@@ -26,9 +26,10 @@ refused, 13 skipped as known bugs; 58 sweeps); 400 examples in about 65 s (289 a
 74 refused, 37 known bugs; 117 sweeps). Random (not derandomized) hunts of 1,200 more
 examples found nothing beyond the known bugs.
 
-Known bugs are filtered out by ``known_bug`` (each with its name and where it is), so
-the test stays green until they are fixed; remove a filter with its fix (the test then
-fails on them: without the filters the default run fails on bugs 1 and 2).
+The four bugs it found are fixed (each has its regression case: a portfolio with no
+arrivals is refused at validation; a swept path named like a table column is stored as
+``swept.<path>``; a grid mixing scalars and lists is stored as JSON text; a swept seed
+is the point's own under common random numbers); no case is filtered out.
 
 Inf: ``tranches.breakeven_pd_multiple`` is +inf by design when even every loan defaulting
 leaves the tranche whole (finmodel/stack/metrics.py; the README does not say so); it is
@@ -53,14 +54,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from finmodel.batch.store import TABLES, read_store
+from finmodel.batch.store import read_store
 from finmodel.batch.sweep import Point, expand
 from finmodel.cli import main as cli_main
 from finmodel.impact.catalogue import shipped_catalogue
 from finmodel.run import run
 from finmodel.scenario.errors import ScenarioError
 from finmodel.scenario.loader import parse_scenario
-from finmodel.scenario.model import Scenario
 
 DEFAULT_EXAMPLES = 150
 #: Longest one example may take (seconds) before it counts as a hang.
@@ -712,53 +712,6 @@ def check_tables(tables: dict[str, pd.DataFrame], where: str = "") -> None:
 
 
 # -- known bugs (filtered out until fixed) -------------------------------------------------------
-#: The batch store's tables of each layer of a scenario.
-LAYER_TABLES = {"vehicles": ("tranches", "vehicles", "guarantees", "cashflows", "one_period"),
-                "bundle": ("gaps", "handoffs", "providers", "facilities", "coverage",
-                           "bundle_summary", "flows", "gap_years"),
-                "portfolio": ("portfolios", "case_map", "portfolio_stages", "impact", "spillover",
-                              "frontier", "kpis", "collective_impact", "logic_holes")}
-
-
-def stored_columns(scenario: Scenario) -> set[str]:
-    """The columns of the stored tables a run of ``scenario`` makes."""
-    layers = [layer for layer, present in (("vehicles", bool(scenario.vehicles)),
-                                           ("bundle", scenario.has_bundle),
-                                           ("portfolio", scenario.portfolio is not None))
-              if present]
-    return {name for layer in layers for kind in LAYER_TABLES[layer]
-            for name in TABLES[kind].column_names}
-
-
-def known_bug(scenarios: list[Scenario], mode: str) -> str | None:
-    """The name of a known bug an accepted scenario (or one of its sweep points) would hit,
-    or None. Remove an entry when its bug is fixed."""
-    for scenario in scenarios:
-        # BUG 1 (finmodel/impact/candidates.py, draw_candidates): a portfolio whose pipeline
-        # has no arrivals (every rate 0) is accepted by validation, then
-        # rng.choice(0, p=0/0) raises "ValueError: a must be a positive integer".
-        if scenario.portfolio is not None and scenario.pipeline is not None and not any(
-                rate > 0 for by_issue in scenario.pipeline.arrivals.values()
-                for rate in by_issue.values()):
-            return "portfolio without arrivals"
-    sweep = scenarios[0].sweep
-    # BUG 2 (finmodel/batch/store.py, Store.combine): a swept path named like a column of a
-    # stored table (a top-level `coordination_cost` or `unit` in a scenario with a
-    # portfolio) crashes `finmodel batch` after every run: "ValueError: cannot insert
-    # coordination_cost, already exists"; no manifest is written.
-    if mode == "cli" and sweep is not None \
-            and stored_columns(scenarios[0]) & {*sweep.grid, *sweep.ranges}:
-        return "swept path named like a table column"
-    # BUG 4 (finmodel/batch/store.py, Store.combine -> finmodel/io.py, write_parquet_atomic): a
-    # grid whose values mix a scalar and a list (`waterfall: [notes, [fees, ...]]`, `issues:
-    # [all, [health]]`), each valid, crashes `finmodel batch` after every run: pyarrow cannot
-    # write the parameter column ("ArrowTypeError: Expected bytes, got a 'list' object").
-    if mode == "cli" and sweep is not None and any(
-            len({isinstance(value, list) for value in values}) > 1 for values in sweep.grid.values()):
-        return "grid mixing scalar and list values"
-    return None
-
-
 # -- the test ----------------------------------------------------------------------------------
 STATS: Counter[str] = Counter()
 
@@ -793,11 +746,6 @@ def run_and_check(data: dict[str, Any], mode: str) -> None:
             STATS["refused"] += 1
             STATS["refused_sweep_point"] += 1
             return
-    bug = known_bug([scenario, *(p.scenario for p in points)], mode)
-    if bug is not None:
-        STATS["known_bug"] += 1
-        STATS[f"known_bug: {bug}"] += 1
-        return
     STATS["accepted"] += 1
     if scenario.sweep is None:
         results = run(scenario)

@@ -107,6 +107,20 @@ GENERATION_KEY = "finmodel.generation"
 _REBUILD = "run the same batch again with --resume to rebuild them (complete runs are not rerun)"
 
 
+def parameter_column(path: str, columns: Any) -> str:
+    """The column of a swept path in a stored table: the path itself, or ``swept.<path>``
+    when the table already has a column of that name (``coordination_cost``, ``unit``)."""
+    return f"swept.{path}" if path in columns else path
+
+
+def parameter_value(value: Any) -> Any:
+    """A swept value as a table cell: numbers, text and booleans as they are; a list or a
+    mapping (``waterfall: [fees, ...]``) as its JSON text, so one column holds one type."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return json.dumps(value, default=str)
+
+
 class StoreError(OSError):
     """A batch results folder that cannot be read as a whole: a file is unreadable, or
     the manifest and tables are not one batch's set. (An ``OSError``, so callers that
@@ -219,8 +233,9 @@ class Store:
             # Keys after run_id: where each run came from and the values it was swept at.
             combined.insert(1, "source", combined["run_id"].map(lambda r: by_run[r].source))
             for position, name in enumerate(params, start=2):
-                combined.insert(position, name, combined["run_id"].map(
-                    lambda r, name=name: by_run[r].parameters.get(name)))
+                combined.insert(position, parameter_column(name, combined.columns),
+                                combined["run_id"].map(lambda r, name=name: parameter_value(
+                                    by_run[r].parameters.get(name))))
             written[kind] = write_parquet_atomic(
                 combined, self.root / "tables" / f"{kind}.parquet",
                 {GENERATION_KEY: generation} if generation else None)

@@ -155,7 +155,8 @@ def expand(scenario: Scenario, file: str = "<scenario>", lines: Any = None,
     points, problems = [], []
     for index, params in enumerate(points_params):
         changed = apply_changes(base, {concrete[p]: v for p, v in params.items()})
-        changed["seed"] = seeds[index]
+        if "seed" not in params:  # a swept seed is the point's own
+            changed["seed"] = seeds[index]
         try:
             candidate = validate_data(changed, file)
         except ScenarioError as exc:

@@ -337,6 +337,10 @@ def check_impact(scenario: Scenario) -> Iterator[Finding]:
         return
     if scenario.pipeline is None:
         yield ("portfolio",), "a portfolio draws its candidates from `pipeline`, which is missing"
+    elif not any(rate > 0 for by_issue in scenario.pipeline.arrivals.values()
+                 for rate in by_issue.values()):
+        yield ("pipeline", "arrivals"), ("a portfolio draws its candidates from the pipeline's "
+                                         "arrivals: at least one rate must be above 0")
     if model is None:
         yield ("portfolio",), "a portfolio is judged against `logic_model`, which is missing"
     for iid, value in brief.impact_scales.items():
