@@ -428,14 +428,13 @@ def test_a_pooled_batch_runs_from_a_thread_other_than_the_main_one(tmp_path: Pat
 
 @pytest.mark.skipif(sys.platform == "win32", reason="fork is POSIX")
 def test_the_parent_watch_alone_ends_a_worker(tmp_path: Path) -> None:
-    """The portable fallback (polling os.getppid) without Linux's parent-death signal."""
+    """The parent watch (polling os.getppid) ends a worker whose parent is killed."""
     code = textwrap.dedent("""\
         import multiprocessing, os, sys, time
 
-        from finmodel.batch.runner import die_with_parent
+        from finmodel.processes import die_with_parent
 
         def worker(parent, ready):
-            sys.platform = "darwin"  # as on a platform without prctl
             die_with_parent(parent)
             ready.set()
             time.sleep(120)

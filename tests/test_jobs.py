@@ -10,7 +10,8 @@ import time
 import psutil
 import pytest
 
-from finmodel.ui.jobs import Jobs, die_with_parent, end_jobs, job_processes
+from finmodel.processes import die_with_parent
+from finmodel.ui.jobs import Jobs, end_jobs, job_processes
 
 FORK = multiprocessing.get_context("fork")
 

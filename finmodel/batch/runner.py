@@ -14,11 +14,8 @@ included): each watches its parent.
 
 from __future__ import annotations
 
-import ctypes
 import os
-import signal
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -34,6 +31,7 @@ import pandas as pd
 from finmodel.batch.store import KINDS, RunRecord, Store, package_versions, scenario_hash
 from finmodel.batch.sweep import TooManyRuns, describe_count, expand, run_count
 from finmodel.cost import Limits, check_cost
+from finmodel.processes import die_with_parent
 from finmodel.scenario.errors import ScenarioError
 from finmodel.scenario.loader import parse_document, read_text
 
@@ -41,7 +39,6 @@ SUFFIXES = (".yaml", ".yml")
 #: The most runs a batch plans unless told otherwise (``finmodel batch --max-runs``).
 DEFAULT_MAX_RUNS = 10_000
 #: How often a pool worker checks that the batch process is still there (seconds).
-PARENT_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -207,38 +204,6 @@ def silent_progress(total: int) -> Progress:
 def _serial(tasks: list[Task]) -> Iterator[Outcome]:
     for task in tasks:
         yield execute(task)
-
-
-def _watch_parent(parent: int) -> None:
-    while True:
-        if os.getppid() != parent:  # reparented: the batch process is gone
-            os._exit(1)
-        time.sleep(PARENT_POLL_SECONDS)
-
-
-def die_with_parent(parent: int) -> None:
-    """Make this process (a pool worker) end when ``parent`` (the batch process) ends.
-
-    On Linux the kernel sends SIGKILL at the parent's death (``prctl(PR_SET_PDEATHSIG)``);
-    everywhere a daemon thread also polls :func:`os.getppid` (a process whose parent dies
-    is re-parented), which covers other platforms and the parent dying before the
-    signal was armed. Without this, workers of a batch killed with ``kill -9`` would
-    finish their queue and then wait for work forever.
-
-    The signal follows the *thread* that forked the worker: the pool forks its workers
-    from the thread that runs :func:`run_batch`, which outlives the pool (the pool lives
-    inside that call), so a batch may run on any thread.
-    """
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
-        except (OSError, AttributeError):  # pragma: no cover - no prctl: polling covers it
-            pass
-    if os.getppid() != parent:
-        os._exit(1)
-    threading.Thread(target=_watch_parent, args=(parent,), name="finmodel-watch-parent",
-                     daemon=True).start()
 
 
 def _process_pool(tasks: list[Task], workers: int, root: Path) -> Iterator[Outcome]:

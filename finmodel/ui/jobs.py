@@ -16,32 +16,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 import time
 from dataclasses import dataclass
 
 import psutil
 
+from finmodel.processes import die_with_parent
+
 #: Background jobs the server runs at once (a 2-core machine: two runs and a designer).
 JOBS_AT_ONCE = 3
-
-
-def die_with_parent(poll_seconds: float = 0.5) -> None:
-    """End this process soon after its parent dies (even by kill -9): a daemon thread
-    checks every ``poll_seconds`` that the parent is still the parent.
-
-    (Not ``prctl(PR_SET_PDEATHSIG)``: that signal follows the parent *thread*, and the
-    server forks jobs from request threads that end as soon as the job has started.)
-    """
-    parent = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(poll_seconds)
-            if os.getppid() != parent:  # re-parented: the server is gone
-                os._exit(1)
-
-    threading.Thread(target=watch, name="finmodel-die-with-parent", daemon=True).start()
 
 
 def job_processes(server: psutil.Process) -> list[psutil.Process]:
