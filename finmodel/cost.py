@@ -61,6 +61,7 @@ class CostItem:
     amount: float
     limit: float
     detail: str
+    unit: str = ""  # "bytes", "seconds", or "" (a count)
 
     @property
     def over(self) -> bool:
@@ -109,7 +110,7 @@ def cost_items(scenario: Scenario, limits: Limits) -> list[CostItem]:
                  f"{len(vehicle.pool)} segments, "
                  f"{len(vehicle.tranches) + len(vehicle.guarantees)} tranches and guarantees")
         items.append(CostItem(where, "memory", vehicle_bytes(vehicle), limits.memory_bytes,
-                              shape))
+                              shape, "bytes"))
         items.append(CostItem(where, "engine work (draws)", vehicle_work(vehicle),
                               limits.path_work, shape))
     if scenario.simulation is not None and scenario.pipeline is not None:
@@ -126,7 +127,7 @@ def cost_items(scenario: Scenario, limits: Limits) -> list[CostItem]:
             ("portfolio", "time_limit"), "solver time at worst",
             brief.time_limit * (brief.frontier_points + 2), limits.solver_seconds,
             f"time_limit {brief.time_limit:g} s x ({brief.frontier_points} frontier points "
-            "+ 2 portfolios)"))
+            "+ 2 portfolios)", "seconds"))
     return items
 
 
@@ -142,12 +143,10 @@ def check_cost(scenario: Scenario, limits: Limits, file: str = "<scenario>",
     for item in cost_items(scenario, limits):
         if not item.over:
             continue
-        unit = "bytes" if item.what == "memory" else (
-            "seconds" if item.what.startswith("solver") else "")
         hint = "; lower it, or run with --allow-large" if raisable else "; lower it"
         problems.append(Problem(
             file, None, item.path,
-            f"this run needs about {_amount(item.amount, unit)} of {item.what} "
-            f"({item.detail}), more than the limit of {_amount(item.limit, unit)}{hint}"))
+            f"this run needs about {_amount(item.amount, item.unit)} of {item.what} "
+            f"({item.detail}), more than the limit of {_amount(item.limit, item.unit)}{hint}"))
     if problems:
         raise ScenarioError(problems)

@@ -24,7 +24,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from finmodel.compiled import compile_vehicle, pool_of
+from finmodel.compiled import pool_of, pool_spec
 from finmodel.scenario.changes import with_changes
 from finmodel.scenario.model import Scenario, Vehicle
 from finmodel.stack.metrics import (
@@ -182,9 +182,8 @@ def design(scenario: Scenario, vehicle_id: str, target: SeniorTarget, value: flo
             guarantee 0.
         model: the vehicle's pool model, if already built.
     """
-    compiled = compile_vehicle(scenario, _vehicle(scenario, vehicle_id))
-    vehicle = compiled.vehicle
-    model = model or PoolModel.build(compiled.spec)
+    vehicle = _vehicle(scenario, vehicle_id)
+    model = model or PoolModel.build(pool_spec(scenario.seed, vehicle))
     subject = subject if subject is not None else default_subject(scenario, vehicle, lever)
     low, high, changes_at = _lever(vehicle, lever, subject)
     count = 0
