@@ -9,6 +9,7 @@ from dash import dcc, html
 from dash.dash_table.DataTable import DataTable
 
 from finmodel.ui.figures import FONT
+from finmodel.ui.i18n import text
 
 
 def numbers(rows: list[tuple[str, str]]) -> html.Div:
@@ -38,3 +39,13 @@ def table(component_id: str, editable: bool = False, **kwargs: Any) -> DataTable
 
 def card(*children: Any) -> html.Div:
     return html.Div(list(children), className="fm-card")
+
+
+def busy_text(limit: int, lang: str) -> str:
+    """What a background job answers when it waited in vain for its turn."""
+    return text("busy", lang).format(n=limit)
+
+
+def busy(limit: int, lang: str) -> dbc.Alert:
+    """:func:`busy_text` as a page's message."""
+    return dbc.Alert(busy_text(limit, lang), color="warning")

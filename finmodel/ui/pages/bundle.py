@@ -24,7 +24,7 @@ from dash.exceptions import PreventUpdate
 
 from finmodel.bundle.designer import GapTarget, design_gap_closure
 from finmodel.scenario.errors import ScenarioError
-from finmodel.ui.components import card, graph, table
+from finmodel.ui.components import busy, card, graph, table
 from finmodel.ui.figures import (
     empty_figure,
     make_coverage,
@@ -199,11 +199,6 @@ def applied_message(row: dict[str, Any], unit: str, lang: str, confidence: float
         share=_share(row.get("gap_closed")), se=_share(row.get("gap_closed_se")), holds=holds)
 
 
-def busy(services: Services, lang: str) -> Any:
-    """The message a background job answers with when the server is at its limit."""
-    return dbc.Alert(text("busy", lang).format(n=services.jobs.limit), color="warning")
-
-
 def _bundle_view(lang: str) -> tuple[str, Any]:
     def build(results: Any) -> tuple[Any, ...]:
         return (*[make(results, lang).to_plotly_json() for _, make in FIGURES], "")
@@ -303,7 +298,7 @@ def register(app: Any, services: Services) -> None:
         prevent_initial_call=True)
     def simulate(set_progress, request, store):
         if not services.jobs.start():
-            return (*[no_update] * len(FIGURES), busy(services, request["lang"]))
+            return (*[no_update] * len(FIGURES), busy(services.jobs.limit, request["lang"]))
         return run_bundle(services, store, request["lang"],
                           lambda done, total: set_progress((done, total)))
 

@@ -13,10 +13,9 @@ from dash import Input, Output, State, dcc, html, no_update
 
 from finmodel.batch.store import read_store
 from finmodel.headlines import bundle_headline, vehicle_headlines
-from finmodel.ui.components import card, graph, table
+from finmodel.ui.components import busy, card, graph, table
 from finmodel.ui.figures import empty_figure, make_compare
 from finmodel.ui.i18n import text
-from finmodel.ui.pages.bundle import busy
 from finmodel.ui.services import Services
 from finmodel.ui.state import parse_text
 
@@ -129,6 +128,6 @@ def register(app: Any, services: Services) -> None:
                   prevent_initial_call=True)
     def compare(set_progress, _n, lang, picks, folder):
         if not services.jobs.start():
-            return no_update, no_update, no_update, busy(services, lang)
+            return no_update, no_update, no_update, busy(services.jobs.limit, lang)
         return compare_runs(services, lang, picks, folder,
                             lambda done, total: set_progress((done, total)))

@@ -9,7 +9,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html, no_update
 
-from finmodel.ui.components import card, graph, table
+from finmodel.ui.components import busy, card, graph, table
 from finmodel.ui.figures import (
     empty_figure,
     make_case_map,
@@ -19,7 +19,6 @@ from finmodel.ui.figures import (
     make_portfolio_comparison,
 )
 from finmodel.ui.i18n import text
-from finmodel.ui.pages.bundle import busy
 from finmodel.ui.services import Services
 
 FIGURES = (("pfl-compare", make_portfolio_comparison), ("pfl-logic", make_logic_model),
@@ -141,6 +140,6 @@ def register(app: Any, services: Services) -> None:
     def build(set_progress, request, store):
         if not services.jobs.start():
             return (*[no_update] * (len(FIGURES) + OUTPUTS - 1),
-                    busy(services, request["lang"]))
+                    busy(services.jobs.limit, request["lang"]))
         return build_portfolios(services, store, request["lang"],
                                 lambda step: set_progress((step,)))

@@ -22,7 +22,7 @@ from dash import Input, Output, State, dcc, html, no_update
 
 from finmodel.headlines import vehicle_headline
 from finmodel.stack.design import Design, SeniorTarget
-from finmodel.ui.components import card, graph, numbers
+from finmodel.ui.components import busy_text, card, graph, numbers
 from finmodel.ui.export import SUBSIDY_SHOWN, hurdle_label, ratio_text, subsidy_text
 from finmodel.ui.figures import (
     empty_figure,
@@ -253,7 +253,7 @@ def register(app: Any, services: Services) -> None:
                   prevent_initial_call=True)
     def design_search(request, store):
         if not services.jobs.start():
-            return text("busy", request["lang"]).format(n=services.jobs.limit)
+            return busy_text(services.jobs.limit, request["lang"])
         return search_design(cache, services.session(store), request["target"],
                              request["vehicle"], request["rate"], request["cap"],
                              request["coupon"], request["lang"])
