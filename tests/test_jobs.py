@@ -85,3 +85,44 @@ def test_a_job_dies_with_its_server_even_on_kill_9() -> None:
         time.sleep(0.1)
     else:
         pytest.fail("the job outlived its server")
+
+
+def _session_job(folder: str, session: str, started: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    from pathlib import Path
+
+    ok = Jobs(limit=10, wait_seconds=1.0, folder=Path(folder)).start(session)
+    started.put((os.getpid(), ok))
+    time.sleep(60)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def test_a_sessions_new_job_ends_its_old_one_and_no_other(tmp_path) -> None:
+    started: multiprocessing.Queue = FORK.Queue()  # type: ignore[type-arg]
+    jobs = []
+
+    def launch(session: str) -> int:
+        job = FORK.Process(target=_session_job, args=(str(tmp_path), session, started))
+        job.start()
+        jobs.append(job)
+        pid, ok = started.get(timeout=20)
+        assert ok
+        return int(pid)
+
+    try:
+        first = launch("tab-a")
+        other = launch("tab-b")
+        assert _alive(first) and _alive(other)
+        second = launch("tab-a")  # a bundle run, then a design search in the same tab
+        jobs[0].join(10)
+        assert not _alive(first), "the session's old job still runs"
+        assert _alive(second) and _alive(other), "another session's job was ended"
+    finally:
+        end_jobs()
+        for job in jobs:
+            job.join(10)

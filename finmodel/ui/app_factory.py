@@ -23,7 +23,7 @@ from finmodel import __version__
 from finmodel.shipped import shipped_scenarios
 from finmodel.ui.export import Renderer
 from finmodel.ui.i18n import text
-from finmodel.ui.jobs import end_jobs
+from finmodel.ui.jobs import Jobs, end_jobs
 from finmodel.ui.pages import bundle, compare, export, portfolio, scenario, stack
 from finmodel.ui.services import Services
 from finmodel.ui.sessions import new_session_id
@@ -106,7 +106,8 @@ def create_app(cache_dir: str | Path | None = None, default: str = DEFAULT,
     cache = diskcache.Cache(str(folder), size_limit=CACHE_BYTES)
     services = Services(ResultsCache(cache), Renderer(), found,
                         default if default in found else next(iter(found)),
-                        Path(results_root) if results_root is not None else Path.cwd())
+                        Path(results_root) if results_root is not None else Path.cwd(),
+                        Jobs(folder=folder / "jobs"))
     app = Dash(__name__, title="finmodel", assets_folder=str(ASSETS),
                serve_locally=True, suppress_callback_exceptions=True,
                background_callback_manager=DiskcacheManager(cache),

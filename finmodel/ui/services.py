@@ -41,6 +41,11 @@ class Services:
         """The browser store's session (see :class:`~finmodel.ui.sessions.Sessions`)."""
         return self.sessions.get(store)
 
+    def start_job(self, store: Mapping[str, Any] | None) -> bool:
+        """Begin a background job for the browser's session (see :class:`Jobs`): False
+        when the server is too busy to run it."""
+        return self.jobs.start(self.session(store).id)
+
     def scenario(self, store: Mapping[str, Any] | None) -> Scenario:
         """The validated scenario of a browser's session."""
         return self.session(store).scenario

@@ -297,7 +297,7 @@ def register(app: Any, services: Services) -> None:
         progress=[Output("bdl-progress", "value"), Output("bdl-progress", "max")],
         prevent_initial_call=True)
     def simulate(set_progress, request, store):
-        if not services.jobs.start():
+        if not services.start_job(store):
             return (*[no_update] * len(FIGURES), busy(services.jobs.limit, request["lang"]))
         return run_bundle(services, store, request["lang"],
                           lambda done, total: set_progress((done, total)))
@@ -313,7 +313,7 @@ def register(app: Any, services: Services) -> None:
                   {"display": "none"})],
         prevent_initial_call=True)
     def design(_n, share, stage, store):
-        if not services.jobs.start():
+        if not services.start_job(store):
             return None
         return design_answer(services, store, share, stage)
 

@@ -120,14 +120,14 @@ def register(app: Any, services: Services) -> None:
     @app.callback(Output("cmp-table", "data"), Output("cmp-table", "columns"),
                   Output("cmp-chart", "figure"), Output("cmp-message", "children"),
                   Input("cmp-go", "n_clicks"), Input("lang", "value"), State("cmp-pick", "value"),
-                  State("cmp-folder", "value"), background=True,
+                  State("cmp-folder", "value"), State("scenario", "data"), background=True,
                   running=[(Output("cmp-go", "disabled"), True, False),
                            (Output("cmp-cancel", "disabled"), False, True)],
                   cancel=[Input("cmp-cancel", "n_clicks")],
                   progress=[Output("cmp-progress", "value"), Output("cmp-progress", "max")],
                   prevent_initial_call=True)
-    def compare(set_progress, _n, lang, picks, folder):
-        if not services.jobs.start():
+    def compare(set_progress, _n, lang, picks, folder, store):
+        if not services.start_job(store):
             return no_update, no_update, no_update, busy(services.jobs.limit, lang)
         return compare_runs(services, lang, picks, folder,
                             lambda done, total: set_progress((done, total)))

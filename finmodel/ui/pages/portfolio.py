@@ -138,7 +138,7 @@ def register(app: Any, services: Services) -> None:
         cancel=[Input("pfl-cancel", "n_clicks")],
         progress=[Output("pfl-progress", "value")], prevent_initial_call=True)
     def build(set_progress, request, store):
-        if not services.jobs.start():
+        if not services.start_job(store):
             return (*[no_update] * (len(FIGURES) + OUTPUTS - 1),
                     busy(services.jobs.limit, request["lang"]))
         return build_portfolios(services, store, request["lang"],

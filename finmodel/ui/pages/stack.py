@@ -252,7 +252,7 @@ def register(app: Any, services: Services) -> None:
                             {"display": "inline-block"}, {"display": "none"})],
                   prevent_initial_call=True)
     def design_search(request, store):
-        if not services.jobs.start():
+        if not services.start_job(store):
             return busy_text(services.jobs.limit, request["lang"])
         return search_design(cache, services.session(store), request["target"],
                              request["vehicle"], request["rate"], request["cap"],
