@@ -94,3 +94,37 @@ def test_lhp_tranche_loss_matches_integral_over_factor() -> None:
     expected, _ = integrate.quad(integrand, -10, 10, epsabs=1e-13, limit=200)
     assert dist.mean(tranche) == pytest.approx(expected, rel=1e-3)
     assert dist.mean() / 1000.0 == pytest.approx(pd * lgd, rel=1e-3)
+
+
+def test_monte_carlo_streams_its_paths_memory_grows_with_paths_not_segments() -> None:
+    """Each chunk of default counts is reduced to losses as it is drawn: the peak is the
+    loss and probability vectors (16 bytes a path) plus one chunk, not paths x segments."""
+    import tracemalloc
+
+    from finmodel.engine.monte_carlo import CHUNK_PATHS
+
+    segments, paths = 60, 12 * CHUNK_PATHS
+    pool = make_pool([20] * segments, [1.0] * segments, [0.02] * segments, [0.5] * segments,
+                     0.2)
+    tracemalloc.start()
+    try:
+        monte_carlo_loss_distribution(pool, np.random.default_rng(5), paths)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    held = paths * segments * 8  # what all default counts at once would take
+    chunk = CHUNK_PATHS * segments * 8 * 4
+    assert peak <= 16 * paths + chunk
+    assert peak < held / 2
+
+
+def test_monte_carlo_losses_are_those_of_the_default_counts() -> None:
+    pool = make_pool([40, 25, 7], [10.0, 30.0, 3.0], [0.2, 0.05, 0.1], [0.5, 0.8, 1.0], 0.3)
+    from finmodel.engine.monte_carlo import CHUNK_PATHS, simulate_defaults
+    paths = CHUNK_PATHS + 1234  # a part chunk at the end
+    counts = simulate_defaults(pool, np.random.default_rng(9), paths)
+    dist = monte_carlo_loss_distribution(pool, np.random.default_rng(9), paths)
+    by_hand = np.array([sum(int(c) * float(lpd) for c, lpd in zip(row, pool.loss_per_default))
+                        for row in counts[:2000]])
+    np.testing.assert_allclose(dist.loss[:2000], by_hand, rtol=1e-12)
+    assert dist.loss.shape == (paths,)

@@ -12,13 +12,16 @@ so two loans share correlation rho_i (``issue_correlation``) within an issue and
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from scipy import special
 
 from finmodel.engine.distribution import LossDistribution
 from finmodel.engine.pool import FloatArray, Pool
 
-#: Paths simulated at once; bounds memory at about chunk x segments x 8 bytes x 3.
+#: Paths simulated at once; bounds the working memory at about chunk x segments x 8
+#: bytes x 3, whatever the number of paths (each chunk is reduced to its losses).
 CHUNK_PATHS = 65_536
 
 
@@ -38,14 +41,19 @@ def _conditional_pd(pool: Pool, rng: np.random.Generator, paths: int) -> FloatAr
     return np.asarray(special.ndtr((threshold[None, :] - shift) / scale))
 
 
-def simulate_defaults(pool: Pool, rng: np.random.Generator, paths: int) -> np.ndarray:
-    """Default counts per path (rows) and segment (columns)."""
-    out = np.empty((paths, pool.count.shape[0]), dtype=np.int64)
+def default_chunks(pool: Pool, rng: np.random.Generator,
+                   paths: int) -> Iterator[np.ndarray]:
+    """Default counts per path (rows) and segment (columns), :data:`CHUNK_PATHS` paths at
+    a time: a stream, so no more than one chunk is ever held."""
     for start in range(0, paths, CHUNK_PATHS):
         n = min(CHUNK_PATHS, paths - start)
         p = _conditional_pd(pool, rng, n)
-        out[start : start + n] = rng.binomial(pool.count[None, :], p)
-    return out
+        yield rng.binomial(pool.count[None, :], p)
+
+
+def simulate_defaults(pool: Pool, rng: np.random.Generator, paths: int) -> np.ndarray:
+    """Default counts per path (rows) and segment (columns), all paths at once."""
+    return np.concatenate(list(default_chunks(pool, rng, paths)), axis=0)
 
 
 def monte_carlo_loss_distribution(
@@ -58,9 +66,14 @@ def monte_carlo_loss_distribution(
         rng: the run's generator (seeded from the scenario).
         paths: number of paths.
     """
-    defaults = simulate_defaults(pool, rng, paths)
-    # Plain products and numpy sums, not BLAS: the same bits in any process (BLAS threads
-    # change the order of additions).
-    loss = (defaults * pool.loss_per_default[None, :]).sum(axis=1)
+    # Each chunk of default counts is reduced to its paths' losses as it is drawn: memory
+    # O(paths), not O(paths x segments). Plain products and numpy sums, not BLAS: the same
+    # bits in any process (BLAS threads change the order of additions).
+    loss = np.empty(paths)
+    start = 0
+    for defaults in default_chunks(pool, rng, paths):
+        stop = start + defaults.shape[0]
+        loss[start:stop] = (defaults * pool.loss_per_default[None, :]).sum(axis=1)
+        start = stop
     prob = np.full(paths, 1.0 / paths)
     return LossDistribution(loss, prob, pool.total_exposure, "monte_carlo", sampled=True)
