@@ -52,6 +52,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.bench_bundle
 	$(BIN)/python -m benchmarks.bench_portfolios
 	$(BIN)/python -m benchmarks.bench_batch
+	$(BIN)/python -m benchmarks.bench_cost
 	$(BIN)/python -m benchmarks.bench_app
 
 clean:
