@@ -187,3 +187,26 @@ class FacilityKind(StrEnum):
 class ArrivalProcess(StrEnum):
     poisson = "poisson"
     fixed = "fixed"  # exact counts each year
+
+
+#: Domain words (stages, issues, tranche kinds, instruments, logic-model levels) in
+#: English and Japanese: what every table, chart and paper calls them.
+WORDS: dict[str, tuple[str, str]] = {
+    "seed": ("Seed", "シード"), "early": ("Early", "アーリー"), "middle": ("Middle", "ミドル"),
+    "later": ("Later", "レイター"), "other": ("Other", "その他"), "exit": ("Exit", "エグジット"),
+    "environment": ("Environment", "環境"), "health": ("Health and care", "健康・医療・介護"),
+    "infrastructure": ("Infrastructure", "インフラ・まちづくり"),
+    "education": ("Education and childcare", "教育・子育て"),
+    "food_and_agriculture": ("Food and agriculture", "食・農業"),
+    "people_and_work": ("People and work", "人・しごと"),
+    "first_loss": ("First loss", "ファーストロス"), "subordinated": ("Subordinated", "劣後"),
+    "mezzanine": ("Mezzanine", "メザニン"), "senior": ("Senior", "シニア"),
+    "grant": ("Grant", "助成"), "senior_loan": ("Senior loan", "シニアローン"),
+    "subordinated_loan": ("Subordinated loan", "劣後ローン"),
+    "capital_type_loan": ("Capital-type loan", "資本性ローン"),
+    "outcome_linked_loan": ("Outcome-linked loan", "成果連動型ローン"), "bond": ("Bond", "債券"),
+    "equity": ("Equity", "出資"), "fund_investment": ("Fund investment", "ファンド投資"),
+    "guarantee": ("Guarantee", "保証"), "concessional": ("Concessional line", "譲許的融資枠"),
+    "activity": ("Activity", "活動"), "output": ("Output", "アウトプット"),
+    "outcome": ("Outcome", "アウトカム"), "impact": ("Impact", "インパクト"),
+}

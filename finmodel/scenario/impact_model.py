@@ -38,6 +38,9 @@ class LogicNode(Strict):
     id: Identifier = Field(description="unique node id")
     level: Literal["activity", "output", "outcome", "impact"] = Field(description="its level")
     label: str | None = Field(default=None, description="what it is, in words")
+    label_ja: str | None = Field(
+        default=None, description="what it is, in Japanese words (the label "
+        "otherwise)")
     indicators: list[Identifier] = Field(default_factory=list,
                                          description="catalogue indicators that measure it")
     scale: dict[str, Number] = Field(

@@ -87,6 +87,9 @@ class Provider(Strict):
     id: Identifier = Field(description="unique id used to refer to this provider")
     type: ProviderType = Field(description="kind of provider; sets its default sector")
     name: str | None = Field(default=None, description="display name")
+    name_ja: str | None = Field(
+        default=None, description="display name in Japanese (the app and papers in Japanese "
+        "show it; the name or id otherwise)")
     sector: Sector | None = Field(
         default=None,
         description="public, private or philanthropic; defaults from `type`",
@@ -169,6 +172,10 @@ class Tranche(Strict):
     """One slice of the capital stack, listed bottom (first loss) to top (senior)."""
 
     name: Identifier = Field(description="tranche name, unique within the vehicle")
+    label: str | None = Field(default=None, description="display name (the name otherwise)")
+    name_ja: str | None = Field(
+        default=None, description="display name in Japanese (the app and papers in Japanese "
+        "show it; the label, or the kind's Japanese word, otherwise)")
     provider: Identifier = Field(description="id of the provider that funds it")
     kind: TrancheKind = Field(description="first_loss, subordinated, mezzanine, senior, grant")
     size: Number = Field(gt=0.0, le=1.0, description="share of pool exposure; sizes sum to 1")
@@ -221,6 +228,9 @@ class Vehicle(Strict):
 
     id: Identifier = Field(description="unique vehicle id")
     name: str | None = Field(default=None, description="display name")
+    name_ja: str | None = Field(
+        default=None, description="display name in Japanese (the app and papers in Japanese "
+        "show it; the name or id otherwise)")
     horizon_years: Number = Field(gt=0.0, le=50.0, description="life of the vehicle and its loans")
     payment_frequency: Annotated[Literal[1, 2, 4, 12], BeforeValidator(strict_number)] = Field(
         default=1, description="payment periods a year; must divide the horizon into whole periods")
@@ -378,6 +388,10 @@ class Facility(Strict):
     """Blended support the bundle can attach to a private lender's position."""
 
     id: Identifier = Field(description="unique facility id")
+    name: str | None = Field(default=None, description="display name")
+    name_ja: str | None = Field(
+        default=None, description="display name in Japanese (the app and papers in Japanese "
+        "show it; the name or id otherwise)")
     kind: FacilityKind = Field(description="guarantee, first_loss or concessional")
     provider: Identifier = Field(description="id of the provider that funds it")
     rate: Number | None = Field(default=None, ge=0.0, le=1.0,
@@ -444,6 +458,9 @@ class Scenario(Strict):
     """
 
     name: str = Field(min_length=1, description="title of the scenario")
+    name_ja: str | None = Field(
+        default=None, description="title in Japanese (the app and papers in Japanese show it; "
+        "the name otherwise)")
     description: str | None = Field(default=None, description="what it shows")
     illustrative: bool = Field(
         default=True, description="true when the numbers are illustrative, not real data"

@@ -7,6 +7,10 @@ kinds) come from the same table so a chart, a form and a board paper say the sam
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from finmodel.vocabulary import WORDS
 
 LANGS = ("en", "ja")
 
@@ -237,27 +241,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "candidates": ("Candidate firms", "候補企業数"),
 }
 
-WORDS: dict[str, tuple[str, str]] = {
-    "seed": ("Seed", "シード"), "early": ("Early", "アーリー"), "middle": ("Middle", "ミドル"),
-    "later": ("Later", "レイター"), "other": ("Other", "その他"), "exit": ("Exit", "エグジット"),
-    "environment": ("Environment", "環境"), "health": ("Health and care", "健康・医療・介護"),
-    "infrastructure": ("Infrastructure", "インフラ・まちづくり"),
-    "education": ("Education and childcare", "教育・子育て"),
-    "food_and_agriculture": ("Food and agriculture", "食・農業"),
-    "people_and_work": ("People and work", "人・しごと"),
-    "first_loss": ("First loss", "ファーストロス"), "subordinated": ("Subordinated", "劣後"),
-    "mezzanine": ("Mezzanine", "メザニン"), "senior": ("Senior", "シニア"),
-    "grant": ("Grant", "助成"), "senior_loan": ("Senior loan", "シニアローン"),
-    "subordinated_loan": ("Subordinated loan", "劣後ローン"),
-    "capital_type_loan": ("Capital-type loan", "資本性ローン"),
-    "outcome_linked_loan": ("Outcome-linked loan", "成果連動型ローン"), "bond": ("Bond", "債券"),
-    "equity": ("Equity", "出資"), "fund_investment": ("Fund investment", "ファンド投資"),
-    "guarantee": ("Guarantee", "保証"), "concessional": ("Concessional line", "譲許的融資枠"),
-    "activity": ("Activity", "活動"), "output": ("Output", "アウトプット"),
-    "outcome": ("Outcome", "アウトカム"), "impact": ("Impact", "インパクト"),
-}
-
-
 def text(key: str, lang: str) -> str:
     """The label ``key`` in ``lang`` (``en`` or ``ja``)."""
     en, ja = TEXT[key]
@@ -317,6 +300,39 @@ def amount(value: float, unit: str, lang: str) -> str:
             return f"{value / 100:,.1f}億円"
         return f"{value:,.1f}百万円"
     return f"{'-' if value < 0 else ''}¥{abs(value):,.1f} million"
+
+
+@dataclass(frozen=True)
+class MoneyUnit:
+    """One money unit for a whole chart or table: amounts in the scenario's unit are
+    divided by ``divisor`` and labelled ``label`` (億円 or 百万円; ¥ billion or ¥ million)."""
+
+    divisor: float
+    label: str
+    decimals: int = 1
+
+    def scale(self, value: float) -> float:
+        return value / self.divisor
+
+    def format(self, value: float | None, with_label: bool = False) -> str:
+        """A value in this unit ("-" for a missing one), the label appended when asked."""
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            return "-"
+        shown = f"{value / self.divisor:,.{self.decimals}f}"
+        return f"{shown} {self.label}" if with_label else shown
+
+
+def money_unit(values: Iterable[float], unit: str, lang: str) -> MoneyUnit:
+    """The unit for a set of amounts (in the scenario's ``unit``), chosen from their
+    magnitude: 億円 when the largest is at least 1億円 (100 百万円), else 百万円; in English
+    ¥ billion from ¥1,000 million, else ¥ million. Other units are kept as they are."""
+    finite = [abs(v) for v in values if v is not None and math.isfinite(v)]
+    largest = max(finite, default=0.0)
+    if unit != "JPY_million":
+        return MoneyUnit(1.0, unit)
+    if lang == "ja":
+        return MoneyUnit(100.0, "億円") if largest >= 100 else MoneyUnit(1.0, "百万円")
+    return MoneyUnit(1000.0, "¥ billion", 2) if largest >= 1000 else MoneyUnit(1.0, "¥ million")
 
 
 def unit_label(unit: str, lang: str) -> str:
