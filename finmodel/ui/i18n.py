@@ -239,6 +239,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "economy_path": ("fixed path of Z_t: {path}", "Z_t の固定経路：{path}"),
     "budget": ("Budget", "予算"),
     "candidates": ("Candidate firms", "候補企業数"),
+    # --- stack and portfolio pages ---
+    # --- bundle and compare pages ---
+    # --- charts ---
+    # --- board paper and Excel ---
+    # --- scenario page, workspace, validation messages ---
 }
 
 def text(key: str, lang: str) -> str:
