@@ -124,7 +124,8 @@ def test_monte_carlo_losses_are_those_of_the_default_counts() -> None:
     paths = CHUNK_PATHS + 1234  # a part chunk at the end
     counts = simulate_defaults(pool, np.random.default_rng(9), paths)
     dist = monte_carlo_loss_distribution(pool, np.random.default_rng(9), paths)
-    by_hand = np.array([sum(int(c) * float(lpd) for c, lpd in zip(row, pool.loss_per_default, strict=True))
+    by_hand = np.array([sum(int(c) * float(lpd)
+                            for c, lpd in zip(row, pool.loss_per_default, strict=True))
                         for row in counts[:2000]])
     np.testing.assert_allclose(dist.loss[:2000], by_hand, rtol=1e-12)
     assert dist.loss.shape == (paths,)
