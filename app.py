@@ -1,4 +1,4 @@
-"""finmodel's web app: ``python app.py [--host H] [--port P] [--scenario FILE]``.
+"""finmodel's web app: ``python app.py [--host H] [--port P] [--scenario FILE] [--workspace DIR]``.
 
 The same as ``finmodel app``; binds to 127.0.0.1 unless told otherwise. See README
 ("The app").

@@ -54,6 +54,7 @@ examples:
   finmodel batch scenarios/ --out out/batch --workers 2
   finmodel results out/batch --csv out/batch-csv
   finmodel export scenarios/bundle_policy_shock.yaml --out paper.pdf --lang ja
+  finmodel export dormant_deposit_fund --xlsx tables.xlsx --lang en
   finmodel schema > scenario.schema.json
 
 exit codes: 0 ok, 2 invalid scenario or option (nothing written), 3 design target
@@ -159,16 +160,23 @@ def _parser() -> argparse.ArgumentParser:
     results_cmd.add_argument("--csv", metavar="OUTDIR", help="write each table as CSV here")
 
     export = sub.add_parser(
-        "export", help="write the board paper (A4 PDF) and/or every chart",
+        "export", help="write the board paper (A4 PDF), every chart and/or the tables (Excel)",
         description="Run a scenario and write its board paper (title, key assumptions, "
-        "headline numbers and the main charts with captions, A4 PDF) and/or every chart, "
-        "in Japanese or English, with one headless Chromium for all of them.")
+        "headline numbers and the charts with captions, A4 PDF; date, author, version, "
+        "scenario hash and page numbers on every page), every chart, and/or every table of "
+        "the run as an Excel workbook (a sheet per table), in Japanese or English. The paper "
+        "and charts are drawn by one headless Chromium (BROWSER_PATH, else found on PATH); "
+        "without one the export stops at once with exit 2.")
     export.add_argument("file", metavar="SCENARIO")
     export.add_argument("--out", metavar="PAPER.pdf", help="board paper to write")
     export.add_argument("--lang", choices=["ja", "en"], default="ja")
+    export.add_argument("--author", default="",
+                        help="author printed on every page of the paper (default: none)")
     export.add_argument("--charts", metavar="DIR", help="also write every chart into DIR")
     export.add_argument("--format", choices=["png", "svg", "pdf"], default="png",
                         help="chart format (default png)")
+    export.add_argument("--xlsx", metavar="FILE.xlsx",
+                        help="write every table of the run as an Excel workbook")
 
     app = sub.add_parser("app", help="start the web app (on 127.0.0.1 unless told otherwise)",
                          description="Start the web app for regional bank planners with the "
@@ -181,6 +189,10 @@ def _parser() -> argparse.ArgumentParser:
     app.add_argument("--results-root", metavar="DIR", default=".",
                      help="the compare page reads batch results only under DIR (default: "
                           "the working directory)")
+    app.add_argument("--workspace", metavar="DIR", default=None,
+                     help="folder where named scenarios are saved, each save a new version "
+                          "(default: $FINMODEL_WORKSPACE, else "
+                          "~/.local/share/finmodel/workspace)")
     for command in (run, design, close, batch, export):
         command.add_argument("--allow-large", action="store_true",
                              help="lift the limits on a run's estimated memory and work "
@@ -547,25 +559,44 @@ def _cmd_results(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from finmodel.run import run
-    from finmodel.ui.export import Renderer, export_charts, export_paper
+    from finmodel.ui.export import (
+        ExportError,
+        Renderer,
+        export_charts,
+        export_paper,
+        find_browser,
+        write_workbook,
+    )
 
-    if not args.out and not args.charts:
-        print("give --out PAPER.pdf and/or --charts DIR", file=sys.stderr)
+    if not args.out and not args.charts and not args.xlsx:
+        print("give --out PAPER.pdf, --charts DIR and/or --xlsx FILE.xlsx", file=sys.stderr)
         return EXIT_BAD_INPUT
-    problem = _outputs_problem((args.out, "--out", False), (args.charts, "--charts", True))
+    problem = _outputs_problem((args.out, "--out", False), (args.charts, "--charts", True),
+                               (args.xlsx, "--xlsx", False))
     if problem:
         return _refuse(problem)
-    results = run(_load(args.file, args.allow_large))
-    renderer = Renderer()
     try:
-        if args.out:
-            path = export_paper(results, args.lang, Path(args.out), renderer)
-            print(f"wrote {path}")
-        if args.charts:
-            paths = export_charts(results, args.lang, Path(args.charts), args.format, renderer)
-            print(f"wrote {len(paths)} chart(s) to {args.charts}")
-    finally:
-        renderer.close()
+        if args.out or args.charts:
+            find_browser()  # before the run: a missing browser fails in seconds
+        results = run(_load(args.file, args.allow_large))
+        if args.xlsx:
+            print(f"wrote {write_workbook(results, args.lang, Path(args.xlsx))}")
+        if not (args.out or args.charts):
+            return EXIT_OK
+        renderer = Renderer()
+        try:
+            if args.out:
+                path = export_paper(results, args.lang, Path(args.out), renderer, args.author)
+                print(f"wrote {path}")
+            if args.charts:
+                paths = export_charts(results, args.lang, Path(args.charts), args.format,
+                                      renderer)
+                print(f"wrote {len(paths)} chart(s) to {args.charts}")
+        finally:
+            renderer.close()
+    except ExportError as exc:
+        print(f"finmodel export: {exc.message('en')}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return EXIT_OK
 
 
@@ -589,7 +620,13 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_app(args: argparse.Namespace) -> int:
     from finmodel.ui.app_factory import create_app
 
-    create_app(default=args.scenario, results_root=args.results_root).run(
+    if args.workspace is not None and Path(args.workspace).exists() \
+            and not Path(args.workspace).is_dir():
+        print(f"finmodel app: --workspace {args.workspace} is a file, not a folder",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    create_app(default=args.scenario, results_root=args.results_root,
+               workspace=args.workspace).run(
         host=args.host, port=args.port, debug=args.debug)
     return EXIT_OK
 

@@ -22,7 +22,8 @@ from finmodel.stack.vehicle import PoolModel, PoolModels, evaluate
 
 
 def run(scenario: Scenario | Compiled, progress: Callable[[int, int], None] | None = None,
-        pools: PoolModels | None = None) -> RunResults:
+        pools: PoolModels | None = None,
+        solves: Callable[[int, int], None] | None = None) -> RunResults:
     """Run every vehicle of ``scenario``, its bundle and its portfolios when it has them.
 
     Args:
@@ -32,6 +33,8 @@ def run(scenario: Scenario | Compiled, progress: Callable[[int, int], None] | No
         pools: simulated pools to reuse, by :func:`finmodel.compiled.pool_key` (a
             what-if that changes only tranches or guarantees pays the same simulated
             pool); pools built here are added to it.
+        solves: called as ``solves(done, total)`` after each solve of the portfolio
+            builders (the two portfolios, then each point of the frontier).
 
     Returns:
         The results; ``results.tranches`` has one row per vehicle and tranche;
@@ -61,7 +64,7 @@ def run(scenario: Scenario | Compiled, progress: Callable[[int, int], None] | No
         bundle=None if compiled.bundle is None
         else simulate_bundle(source, progress=progress, plan=compiled.bundle),
         portfolios=None if compiled.impact is None
-        else build_portfolios(source, compiled.impact),
+        else build_portfolios(source, compiled.impact, progress=solves),
         scenario=source,
         tranches=frame(tranches, TrancheRecord),
         vehicles=frame(vehicles, VehicleRecord, then=(HorizonLossRecord,)),

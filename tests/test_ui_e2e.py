@@ -85,20 +85,23 @@ def test_every_page_loads_without_console_errors(page: Any) -> None:
 def test_upload_good_then_bad_scenario(page: Any, tmp_path: Path) -> None:
     good = ROOT / "scenarios" / "credit_guarantee.yaml"
     page.set_input_files("#scn-upload input[type=file]", str(good))
-    page.wait_for_function("document.querySelector('#scn-title').innerText.includes('Guaranteed')",
+    # the page is in Japanese: the title shows the scenario's Japanese name
+    page.wait_for_function("document.querySelector('#scn-title').innerText.includes('信用保証付き')",
                            timeout=20_000)
     bad = tmp_path / "bad.yaml"
     bad.write_text(good.read_text().replace("rate: 0.8", "rate: 1.8", 1))
     page.set_input_files("#scn-upload input[type=file]", str(bad))
-    page.wait_for_function("document.querySelector('#scn-message').innerText.includes('bad.yaml:')",
+    page.wait_for_function("document.querySelector('#scn-message').innerText.includes('bad.yaml')",
                            timeout=20_000)
     message = page.inner_text("#scn-message")
-    assert "vehicles[0].guarantees[0].rate" in message
+    # in the reader's language, still naming the file, the line and the field
+    assert "vehicles[0].guarantees[0].rate" in message and "行目" in message
+    assert "pydantic" not in message
     # Nothing else changed: the good scenario is still the one shown.
-    assert "Guaranteed" in page.inner_text("#scn-title")
+    assert "信用保証付き" in page.inner_text("#scn-title")
     page.click("#tab-stack")
     wait_text(page, "#stk-numbers")
-    assert "guaranteed_book" in page.inner_text("#stk-vehicle")
+    assert "保証付き" in page.inner_text("#stk-vehicle")
     assert page.console_errors == []  # type: ignore[attr-defined]
 
 
@@ -147,7 +150,7 @@ def test_download_chart_and_board_paper(page: Any) -> None:
     pdf = Path(info.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF")
     reader = PdfReader(io.BytesIO(pdf))
-    assert len(reader.pages) == 1 + 5  # title page, then the stack scenario's five charts
+    assert len(reader.pages) == 1 + 5  # title page, then ten charts (two vehicles) two to a page
     width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
     assert abs(width - 595) < 3 and abs(height - 842) < 3  # A4 in points
     assert page.console_errors == []  # type: ignore[attr-defined]

@@ -105,7 +105,9 @@ def test_stack_figure_is_bottom_to_top_with_tranche_colours(all_results) -> None
     loss = FIGURES["loss_distribution"](all_results["dormant_deposit_fund.yaml"], "en")
     assert sum(loss.data[0].y) == pytest.approx(1.0)
     compare = make_compare(list(all_results.items())[:2], "ja")
-    assert len(compare.data) == 2
+    # one bar per vehicle (its senior tranche), grouped by run
+    vehicles = [v for _, r in list(all_results.items())[:2] for v in r.scenario.vehicles]
+    assert len(compare.data) == len(vehicles)
 
 
 def test_upload_good_and_bad() -> None:
@@ -200,16 +202,24 @@ def test_cashflow_figure_sums_each_holders_periods_into_years(all_results) -> No
         bars = [t for t in fig.data if t.type == "bar"]
         lines = [t for t in fig.data if t.type == "scatter"]
         names = [t.name for t in bars]
-        assert names[:2] == [f"equity ({word('first_loss', lang)})",
-                             f"senior ({word('senior', lang)})"]
-        assert any("cgc (senior)" in n for n in names)  # the guarantor's fees less payments
+        # display names, with the kind where the name does not say it (issue 13)
+        from finmodel.names import named as display
+        from finmodel.names import tranche_named
+        shown = [tranche_named(results.scenario, "guaranteed_loans", t, lang)
+                 for t in ("equity", "senior")]
+        kinds = [word("first_loss", lang), word("senior", lang)]
+        assert names[:2] == [n if n == k else f"{n} ({k})" for n, k in zip(shown, kinds,
+                                                                             strict=True)]
+        guarantor = f"{display(results.scenario, 'cgc', lang)} ({shown[1]})"
+        assert any(guarantor in n for n in names)  # the guarantor's fees less payments
         assert len(lines) == 1 and lines[0].name == text("pool_collections", lang)
         assert fig.layout.barmode == "relative"
         assert text("fig_cashflows", lang) in fig.layout.title.text
-        assert ("百万円" if lang == "ja" else "¥ million") in fig.layout.yaxis.title.text
+        assert any(u in fig.layout.yaxis.title.text for u in (
+            ("百万円", "億円") if lang == "ja" else ("¥ million", "¥ billion")))
     # A vehicle with nothing left at wind-up and no guarantor draws only its tranches.
     fund = make_cashflows(all_results["dormant_deposit_fund.yaml"], "ja", "subordinated_fund")
-    assert [t.name for t in fund.data] == ["subordinated (劣後)", "senior (シニア)", "プールの回収額"]
+    assert [t.name for t in fund.data] == ["劣後", "シニア", "プールの回収額"]
     # Money in = money out, year by year: the bars add up to the pool's collections (plus
     # what guarantors pay in, which their own bar takes off again).
     dormant = yearly_cashflows(all_results["dormant_deposit_fund.yaml"], "subordinated_fund")
@@ -233,11 +243,11 @@ def test_irr_band_figure_shows_each_tranches_band_median_mean_and_hurdle(all_res
         assert text("hurdle_met_short", lang) in hurdle.x[0]
         assert [t.name for t in fig.data] == [text(k, lang) for k in
                                               ("irr_range", "irr_p50", "irr_mean", "hurdle")]
-        assert text("fig_irr", lang) in fig.layout.title.text
+        assert text("fig_irr_short", lang) in fig.layout.title.text
     assert "シニア" in make_irr_bands(results, "ja").data[0].x[-1]
     # No vehicle, no chart: an empty figure with the message.
     bundle_only = make_irr_bands(all_results["bundle_policy_shock.yaml"], "ja")
-    assert bundle_only.layout.annotations[0].text == text("no_vehicle", "ja")
+    assert text("no_vehicle", "ja") in bundle_only.layout.annotations[0].text.replace("<br>", "")
 
 
 def test_concession_slider_moves_the_banks_irr() -> None:
@@ -278,6 +288,7 @@ def test_guarantee_sliders_move_the_seniors_loss() -> None:
 
 
 def test_headlines_quote_the_seniors_irr_band_and_the_subsidy(all_results) -> None:  # type: ignore[no-untyped-def]
+    from finmodel.names import named, tranche_named
     from finmodel.ui.export import headlines
     from finmodel.ui.pages.stack import headline_rows
 
@@ -285,20 +296,27 @@ def test_headlines_quote_the_seniors_irr_band_and_the_subsidy(all_results) -> No
     senior = results.tranches.iloc[1]
     for lang in ("en", "ja"):
         page = dict(headline_rows(results, "subordinated_fund", lang))
-        assert page[f"senior: {text('irr_mean', lang)}"] == f"{senior['irr_mean']:.2%}"
-        assert page[f"senior: {text('irr_p10', lang)}"] == f"{senior['irr_p10']:.2%}"
+        name = "Senior: " if lang == "en" else "シニア："  # display names (the stack page)
+        assert page[f"{name}{text('irr_mean', lang)}"] == f"{senior['irr_mean']:.2%}"
+        assert page[f"{name}{text('irr_p10', lang)}"] == f"{senior['irr_p10']:.2%}"
+        subsidy = results.vehicles["subsidy_to_private"].iloc[0]  # the cards' unit: 億円 in ja
         assert page[text("subsidy_to_private", lang)].startswith(
-            amount(results.vehicles["subsidy_to_private"].iloc[0], "JPY_million", lang))
+            amount(subsidy, "JPY_million", lang) if lang == "en" else f"{subsidy / 100:.2f}億円")
         unsubordinated = dict(headline_rows(results, "no_subordination", lang))
         assert text("subsidy_to_private", lang) not in unsubordinated  # no concession there
         paper = dict(headlines(results, lang))
-        band = paper[f"subordinated_fund: {word('senior', lang)} {text('irr_band', lang)}"]
+        # the paper names vehicles and tranches by their display names
+        fund = named(results.scenario, "subordinated_fund", lang)
+        other = named(results.scenario, "no_subordination", lang)
+        top = tranche_named(results.scenario, "subordinated_fund", "senior", lang)
+        band = paper[f"{fund}: {top} {text('irr_band', lang)}"]
         assert band == (f"{senior['irr_p10']:.2%} / {senior['irr_p50']:.2%} / "
                         f"{senior['irr_p90']:.2%} ({senior['irr_mean']:.2%})")
-        assert f"subordinated_fund: {text('subsidy_to_private', lang)}" in paper
-        assert f"no_subordination: {text('subsidy_to_private', lang)}" not in paper
-    assert "百万円" in dict(headlines(results, "ja"))[
-        f"subordinated_fund: {text('subsidy_to_private', 'ja')}"]
+        assert f"{fund}: {text('subsidy_to_private', lang)}" in paper
+        assert f"{other}: {text('subsidy_to_private', lang)}" not in paper
+    # one money unit in the headline table: 億円, as its largest amount is over 1億円
+    fund = named(results.scenario, "subordinated_fund", "ja")
+    assert "億円" in dict(headlines(results, "ja"))[f"{fund}: {text('subsidy_to_private', 'ja')}"]
 
 
 class _DictCache(dict):  # type: ignore[type-arg]
@@ -324,23 +342,24 @@ def test_smallest_first_loss_is_cached_by_scenario_and_target() -> None:
 
 def test_title_page_tables_fit_and_long_ones_go_on_to_another_page(
         all_results, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from finmodel.ui import export
+    from finmodel.ui import paper as export
 
     results = all_results["dormant_deposit_fund.yaml"]
     (page,) = export.title_pages(results, "ja")  # the shipped fund: one page
-    assert [t.header.values[0] for t in page.data] == [text("assumptions", "ja"),
-                                                      text("headlines", "ja")]
+    # each table's heading names its one money unit
+    assert [t.header.values[0] for t in page.data] == [
+        f"{text('assumptions', 'ja')}（金額の単位：億円）", f"{text('headlines', 'ja')}（金額の単位：億円）"]
     many = [(f"行 {k}: {text('irr_band', 'ja')}", "0.00% / 2.13% / 3.29% (1.90%)")
             for k in range(90)]
-    monkeypatch.setattr(export, "headlines", lambda results, lang: many)
+    monkeypatch.setattr(export, "headlines", lambda results, lang, money=None: many)
     pages = export.title_pages(results, "ja")
     assert len(pages) >= 3
     tables = [t for p in pages for t in p.data]
     assert sum(len(t.cells.values[0]) for t in tables) == len(many) + len(
         export.assumptions(results, "ja"))
     assert all(t.domain.y[0] >= 0 and t.domain.y[1] <= 1 for t in tables)
-    assert all(t.header.values[0] == f"{text('headlines', 'ja')} ({text('continued', 'ja')})"
-               for t in tables[2:])
+    assert all(t.header.values[0] == f"{text('headlines', 'ja')}（金額の単位：億円）"
+                                     f"（{text('continued', 'ja')}）" for t in tables[2:])
 
 
 # -- the bundle page: gap and credit-cycle chart, handoffs, designer, applying a design --------
@@ -356,10 +375,13 @@ def test_gap_years_figure_has_a_clear_legend_and_the_credit_cycle(all_results) -
                                           "legend_direct_gap", "legend_potential",
                                           "legend_demand", "factor", "default_rate")]
         assert sorted(named) == sorted(legend)
-        assert list(named[text("legend_total_gap", lang)].y) == pytest.approx(list(years["total_gap"]))
+        unit = fig.layout.yaxis.title.text  # one money unit for the chart (issue 13)
+        d = 100.0 if unit == "億円" else 1000.0 if unit == "¥ billion" else 1.0
+        assert list(named[text("legend_total_gap", lang)].y) == pytest.approx(
+            list(years["total_gap"] / d))
         band = named[text("legend_gap_band", lang)]
         assert band.fill == "tonexty" and band.mode == "lines"  # no stray markers on the band
-        assert list(band.y) == pytest.approx(list(years["total_gap_p10"]))
+        assert list(band.y) == pytest.approx(list(years["total_gap_p10"] / d))
         factor = named[text("factor", lang)]
         assert factor.type == "bar" and list(factor.y) == pytest.approx(list(years["factor"]))
         assert list(factor.error_y.arrayminus) == pytest.approx(
@@ -372,7 +394,7 @@ def test_gap_years_figure_has_a_clear_legend_and_the_credit_cycle(all_results) -
         assert factor.yaxis != rate.yaxis
         assert fig.layout[rate.yaxis.replace("y", "yaxis")].tickformat == ".0%"
         assert text("fig_gap_years_cycle", lang) in fig.layout.title.text
-        assert text("gap_definition", lang) in fig.layout.title.text
+        assert text("gap_definition", lang) in fig.layout.title.subtitle.text
         assert fig.layout.legend.traceorder == "normal"
     assert "景気要因" in text("factor", "ja") and "Z_t" in text("factor", "ja")
     # Without an economy: the gap alone, under its own title.
@@ -396,7 +418,7 @@ def test_handoff_figure_shows_the_firms_lost_beside_the_graduates(all_results) -
         assert list(graduates.y) == pytest.approx(list(shown["graduates"]))
         assert list(lost.x) == list(graduates.x) and fig.layout.barmode == "group"
         assert text("fig_handoffs", lang) in fig.layout.title.text
-        assert text("firms_total", lang) == fig.layout.yaxis.title.text
+        assert text("fig_firms", lang) == fig.layout.yaxis.title.text
     assert make_handoffs(results, "ja").data[0].x[0] == "シード → アーリー"
     # A transition no firm reaches is left out (the recession region has no seed firms).
     recession = load_scenario(ROOT / "scenarios" / "bundle_recession.yaml")
@@ -457,15 +479,16 @@ def test_designer_table_shows_validation_figures_in_both_languages(designer_answ
             "holds_no" if first["feasible"] else "holds_out_of_reach")
         assert row["holds"] == text(expected, lang)
         assert "→" in row["setting"]
-        assert ("億円" in rows[-1]["public_expected_cost"] or "百万円" in rows[-1]["public_expected_cost"]) \
-            if lang == "ja" else "¥" in rows[-1]["public_expected_cost"]
+        # one money unit for the table, in the money columns' headers
+        assert ("億円" in headers["public_expected_cost"] or "百万円" in headers["public_expected_cost"]) \
+            if lang == "ja" else "¥" in headers["public_expected_cost"]
     # The first design that holds is selected; with none holding, none is.
     key = answer["key"]
-    _, _, selected, disabled, note = designs_view(answer, key, "en")
+    _, _, selected, disabled, note, _ = designs_view(answer, key, "en")
     holding = [k for k, r in enumerate(answer["rows"]) if r["holds"]]
     assert selected == holding[:1] and not disabled
     none_hold = {**answer, "rows": [{**r, "holds": False} for r in answer["rows"]]}
-    _, _, selected, _, note = designs_view(none_hold, key, "ja")
+    _, _, selected, _, note, _ = designs_view(none_hold, key, "ja")
     assert selected == [] and text("design_none_holds", "ja") in note
     # Designs for another scenario are not shown; nor are designs for a gap that is not there.
     assert designs_view(answer, "another", "en")[0] == []
@@ -522,21 +545,25 @@ def test_applying_a_design_changes_its_lever_and_validates(designer_answer) -> N
     for lang in ("en", "ja"):
         message = applied_message(row, "JPY_million", lang, 0.9)
         assert f"{row['gap_closed']:.1%}" in message and "→" in message
-        assert ("vcの年間予算を増額" if lang == "ja" else "raise vc: annual budget") in message
+        assert ("vcの年間予算を増額" if lang == "ja" else "vc: larger annual budget") in message
 
 
 def test_bundle_headlines_and_assumptions_read_in_both_languages(all_results) -> None:  # type: ignore[no-untyped-def]
     from finmodel.ui.export import assumptions, bundle_headlines, headlines
+    from finmodel.ui.paper import headline_money
+
+    # one money unit for the whole headline table (the paper's), its label in every cell
+    money = {lang: headline_money(all_results['bundle_policy_shock.yaml'], lang) for lang in ('en', 'ja')}
 
     results = all_results["bundle_policy_shock.yaml"]
     b = results.bundle_summary.iloc[0]
     en = dict(bundle_headlines(results, "en"))
-    assert en["Total funding gap"] == (f"{amount(b['total_gap'], 'JPY_million', 'en')} "
+    assert en["Total funding gap"] == (f"{money['en'].format(b['total_gap'], with_label=True)} "
                                        f"({b['gap_share']:.1%} of potential demand)")
-    assert en[text("direct_gap", "en")] == amount(b["direct_gap"], "JPY_million", "en")
-    assert en[text("lost_pipeline", "en")] == amount(b["lost_pipeline"], "JPY_million", "en")
+    assert en[text("direct_gap", "en")] == money["en"].format(b["direct_gap"], with_label=True)
+    assert en[text("lost_pipeline", "en")] == money["en"].format(b["lost_pipeline"], with_label=True)
     ja = dict(bundle_headlines(results, "ja"))
-    assert ja["資金ギャップ総額"] == (f"{amount(b['total_gap'], 'JPY_million', 'ja')}"
+    assert ja["資金ギャップ総額"] == (f"{money['ja'].format(b['total_gap'], with_label=True)}"
                                  f"（潜在資金需要の{b['gap_share']:.1%}）")
     assert ja[text("legend_gap_band", "ja")].count("億円") == 2
     assert list(ja)[:4] == [text(k, "ja") for k in ("total_gap", "legend_gap_band", "direct_gap",
@@ -593,7 +620,8 @@ def test_edit_text_adds_a_missing_key_in_the_mappings_own_style() -> None:
 
     text_ = STACK.read_text()
     edited = edit_text(text_, {"providers.chiho_bank.rate": 0.01}, "s.yaml")
-    assert "{id: chiho_bank, type: regional_bank, name: Regional bank, rate: 0.01}" in edited
+    assert ("{id: chiho_bank, type: regional_bank, name: Regional bank, name_ja: 地方銀行, "
+            "rate: 0.01}") in edited
     # a block mapping: a new line after its last entry, at its keys' indentation
     edited = edit_text(text_, {"vehicles.subordinated_fund.discount_rate": 0.03}, "s.yaml")
     assert "    engine: exact\n    discount_rate: 0.03\n  - id: no_subordination" in edited
@@ -680,7 +708,7 @@ def test_page_callbacks_are_plain_functions_of_the_session(tmp_path: Path) -> No
     assert first == ids[0]
     settings = stack_page.slider_settings(picked, first)
     outputs = stack_page.what_if(services.cache, picked, first, *settings[:4], "ja")
-    assert len(outputs) == len(stack_page.FIGURES) + 1
+    assert len(outputs) == len(stack_page.FIGURES) + 3  # numbers, refusal, cap payout
     shown, search = stack_page.known_design(services.cache, picked, 0.005, first,
                                             *settings[1:4], "en")
     assert search and shown == "…"  # never asked: the background search is needed
@@ -698,11 +726,15 @@ def test_page_callbacks_are_plain_functions_of_the_session(tmp_path: Path) -> No
     rows, columns, _, message = compare_page.compare_runs(
         services, "en", ["credit_guarantee.yaml", "dormant_deposit_fund.yaml"], None,
         lambda done, total: steps.append((done, total)))
-    assert len(rows) == 2 and columns and message == "" and steps == [(1, 2), (2, 2)]
+    # a row per vehicle: credit_guarantee has one, dormant_deposit_fund two, and more
+    from finmodel.scenario.loader import load_scenario
+    vehicles = sum(len(load_scenario(ROOT / "scenarios" / name).vehicles)
+                   for name in ("credit_guarantee.yaml", "dormant_deposit_fund.yaml"))
+    assert len(rows) == vehicles and columns and message == "" and steps == [(1, 2), (2, 2)]
     # batch results only under the results root given at start-up
     services.results_root = tmp_path
     rows, _, _, refused = compare_page.compare_runs(services, "en", None, "../../..")
-    assert rows == [] and "reads results only under" in str(refused)
+    assert rows == [] and "results only under" in str(refused)
 
 
 def test_the_app_cache_is_one_bounded_folder_per_version(monkeypatch: pytest.MonkeyPatch,

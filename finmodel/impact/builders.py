@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -201,7 +201,13 @@ def frontier_limits(candidates: Candidates, brief: PortfolioSpec) -> FloatArray:
 
 
 def frontier(candidates: Candidates, brief: PortfolioSpec, support: SupportValues,
-             budget: float) -> list[tuple[float, Selection]]:
-    """The best core-issue impact at each expected-loss limit (non-decreasing in the limit)."""
-    return [(float(limit), core_issue(candidates, brief, support, budget, float(limit)))
-            for limit in frontier_limits(candidates, brief)]
+             budget: float, solved: Callable[[], None] | None = None
+             ) -> list[tuple[float, Selection]]:
+    """The best core-issue impact at each expected-loss limit (non-decreasing in the limit);
+    ``solved()`` is called after each limit's solve (for a progress bar)."""
+    points = []
+    for limit in frontier_limits(candidates, brief):
+        points.append((float(limit), core_issue(candidates, brief, support, budget, float(limit))))
+        if solved is not None:
+            solved()
+    return points

@@ -7,6 +7,7 @@ are checked against their records' columns instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -272,9 +273,11 @@ def collective_table(c: Candidates, selections: list[Selection], scenario: Scena
     return table(rows, CollectiveImpactRecord)
 
 
-def build_portfolios(scenario: Scenario, basis: ImpactBasis | None = None) -> PortfolioResults:
+def build_portfolios(scenario: Scenario, basis: ImpactBasis | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> PortfolioResults:
     """Draw candidates, build both portfolios and the frontier, and tabulate them
-    (``basis``: the scenario's compiled catalogue and logic weights)."""
+    (``basis``: the scenario's compiled catalogue and logic weights; ``progress(done,
+    total)`` after each solve: the two portfolios, then each frontier point)."""
     brief = scenario.portfolio
     assert brief is not None and scenario.logic_model is not None
     basis = basis if basis is not None else impact_basis(scenario)
@@ -283,7 +286,17 @@ def build_portfolios(scenario: Scenario, basis: ImpactBasis | None = None) -> Po
     support = support_values(scenario, weights)
     coordination = scenario.coordination_cost * brief.horizon_years
     budget = max(brief.budget - coordination, 0.0)
-    selections = [firm_by_firm(c, brief), core_issue(c, brief, support, budget)]
+    solves = [0, 2 + brief.frontier_points]
+
+    def solved() -> None:
+        solves[0] += 1
+        if progress is not None:
+            progress(solves[0], solves[1])
+
+    selections = [firm_by_firm(c, brief)]
+    solved()
+    selections.append(core_issue(c, brief, support, budget))
+    solved()
     summary = [summary_row(c, s, scenario, support,
                            coordination if s.name == "core_issue" else 0.0) for s in selections]
     frame = pd.DataFrame({"issue": [i.value for i in c.issue],
@@ -307,7 +320,7 @@ def build_portfolios(scenario: Scenario, basis: ImpactBasis | None = None) -> Po
         for issue, weight in scenario.logic_model.spillover.items():
             spill.append(SpilloverRecord(portfolio=s.name, issue=issue.value, weight=weight,
                                          impact=s.objective * weight))
-    points = frontier(c, brief, support, budget)
+    points = frontier(c, brief, support, budget, solved)
     frontier_rows = [FrontierPointRecord(max_expected_loss=limit, core_impact=sel.objective,
                                          money=float(c.money[sel.firms].sum()),
                                          expected_loss=float(c.expected_loss[sel.firms].sum()),

@@ -28,6 +28,7 @@ from finmodel.ui.pages import bundle, compare, export, portfolio, scenario, stac
 from finmodel.ui.services import Services
 from finmodel.ui.sessions import new_session_id
 from finmodel.ui.state import DEFAULT, MAX_REQUEST_BYTES, ResultsCache
+from finmodel.ui.workspace import Workspace, default_workspace
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 PAGES = (("scenario", "page_scenario", scenario), ("stack", "page_stack", stack),
@@ -73,6 +74,22 @@ def load_before_forking(scenarios: dict[str, Path]) -> None:
             figures.FIGURES[figure](results, "ja")
 
 
+#: The Japanese user guide (docs/guide_ja.md links here), shipped with the package.
+GUIDE = ASSETS / "guide_ja.md"
+
+
+def guide_page(lang: str, home: str = "/") -> html.Div:
+    """The user guide (docs/guide_ja.md) as a page of the app, rendered in the browser by
+    dcc.Markdown (no CDN); in English a note says it is in Japanese."""
+    try:
+        body = GUIDE.read_text(encoding="utf-8")
+    except OSError:
+        body = "docs/guide_ja.md"
+    note = [] if lang == "ja" else [dbc.Alert(text("scn_guide_en_note", lang), color="info")]
+    return html.Div([html.A(text("scn_guide_back", lang), href=home), *note,
+                     dcc.Markdown(body, className="mt-3")])
+
+
 #: The most the app's results cache keeps on disk (oldest entries go first).
 CACHE_BYTES = 2**30
 
@@ -92,10 +109,12 @@ def cache_folder() -> Path:
 
 def create_app(cache_dir: str | Path | None = None, default: str = DEFAULT,
                scenarios: dict[str, Path] | None = None,
-               results_root: str | Path | None = None) -> Dash:
+               results_root: str | Path | None = None,
+               workspace: str | Path | None = None) -> Dash:
     """A new app with its own results cache (in ``cache_dir``, default
     :func:`cache_folder`); the compare page reads batch results only under
-    ``results_root`` (default the working directory)."""
+    ``results_root`` (default the working directory); named scenarios are saved in
+    ``workspace`` (default :func:`finmodel.ui.workspace.default_workspace`)."""
     import diskcache
 
     found = scenarios if scenarios is not None else shipped_scenarios()
@@ -107,7 +126,9 @@ def create_app(cache_dir: str | Path | None = None, default: str = DEFAULT,
     services = Services(ResultsCache(cache), Renderer(), found,
                         default if default in found else next(iter(found)),
                         Path(results_root) if results_root is not None else Path.cwd(),
-                        Jobs(folder=folder / "jobs"))
+                        Jobs(folder=folder / "jobs"),
+                        Workspace(Path(workspace) if workspace is not None
+                                  else default_workspace()))
     app = Dash(__name__, title="finmodel", assets_folder=str(ASSETS),
                serve_locally=True, suppress_callback_exceptions=True,
                background_callback_manager=DiskcacheManager(cache),
@@ -123,24 +144,38 @@ def create_app(cache_dir: str | Path | None = None, default: str = DEFAULT,
         # (which rebuilds the page) keeps it; it is shown only for the scenario it was for.
         dcc.Store(id="bdl-design-store", storage_type="memory"),
         html.Div(dbc.Row([
-            dbc.Col(html.H4(id="app-title", className="mb-0"), md=8),
+            dbc.Col(html.H4(id="app-title", className="mb-0"), md=7),
+            dbc.Col(html.A(id="guide-link", href=app.get_relative_path("/guide"),
+                           target="_blank", className="fm-guide-link"), md=2,
+                    className="text-end"),
             dbc.Col(dcc.RadioItems(id="lang", options=[{"label": "日本語", "value": "ja"},
                                                        {"label": "English", "value": "en"}],
                                    value="ja", inline=True, persistence=True,
                                    persistence_type="local",
                                    inputStyle={"marginRight": "4px", "marginLeft": "12px"}),
-                    md=4, className="text-end"),
+                    md=3, className="text-end"),
         ], align="center"), className="fm-header"),
-        dcc.Tabs(id="page", value="scenario", children=[]),
-        html.Div(id="page-content", className="container-fluid mt-3"),
+        dcc.Location(id="url"),
+        html.Div(id="guide", className="container mt-3 fm-guide", style={"display": "none"}),
+        html.Div([dcc.Tabs(id="page", value="scenario", children=[]),
+                  html.Div(id="page-content", className="container-fluid mt-3")],
+                 id="app-main"),
         html.Div(f"finmodel {__version__}", className="text-muted small m-3"),
     ])
 
     @app.callback(Output("page", "children"), Output("app-title", "children"),
-                  Input("lang", "value"))
-    def tabs(lang: str) -> tuple[list[Any], str]:
+                  Output("guide-link", "children"), Input("lang", "value"))
+    def tabs(lang: str) -> tuple[list[Any], str, str]:
         return ([dcc.Tab(label=text(label, lang), value=value, id=f"tab-{value}")
-                 for value, label, _ in PAGES], text("app_title", lang))
+                 for value, label, _ in PAGES], text("app_title", lang),
+                text("scn_guide", lang))
+
+    @app.callback(Output("guide", "children"), Output("guide", "style"),
+                  Output("app-main", "style"), Input("url", "pathname"), Input("lang", "value"))
+    def guide(pathname: str | None, lang: str) -> tuple[Any, dict[str, str], dict[str, str]]:
+        if not pathname or app.strip_relative_path(pathname) != "guide":
+            return None, {"display": "none"}, {}
+        return guide_page(lang, app.get_relative_path("/")), {}, {"display": "none"}
 
     @app.callback(Output("page-content", "children"), Input("page", "value"),
                   Input("lang", "value"), State("scenario", "data"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from finmodel.vocabulary import WORDS
 
@@ -240,16 +241,487 @@ TEXT: dict[str, tuple[str, str]] = {
     "budget": ("Budget", "予算"),
     "candidates": ("Candidate firms", "候補企業数"),
     # --- stack and portfolio pages ---
+    "stk_help": ("Help", "説明"),
+    "stk_help_vehicle": ("The vehicle whose capital stack is shown: a pool of loans funded "
+                         "bottom to top by its tranches.",
+                         "資本構成を表示するビークル：融資のプールを、下位から上位へトランシェで"
+                         "資金供給する器です。"),
+    "stk_help_first_loss": ("Size of the bottom tranche as a share of the pool's exposure "
+                            "(more than 0%); the top tranche absorbs the change, so the sizes "
+                            "still sum to 100%.",
+                            "最下位トランシェの大きさ（プール残高に対する割合、0%より大）。"
+                            "変更分は最上位のトランシェが吸収し、合計は100%のままです。"),
+    "stk_help_rate": ("Guarantee rate: the share of each loss on the covered tranche that "
+                      "the guarantor pays (0% removes the guarantee).",
+                      "保証率：保証対象のトランシェの損失のうち保証人が支払う割合"
+                      "（0%で保証なし）。"),
+    "stk_help_cap": ("Cap rate: the maximum payout is guarantee rate × cap rate × the covered "
+                     "notional (shown below in money; 0% removes the guarantee).",
+                     "保証上限率：最大支払額＝保証率×上限率×保証対象の元本（下に金額で表示。"
+                     "0%で保証なし）。"),
+    "stk_help_coupon": ("Annual coupon (fund style: preferred return) of the concessional "
+                        "tranche, at most its market coupon; below it, the difference is the "
+                        "concession.",
+                        "譲許的トランシェの年利（ファンドでは優先リターン）。市場水準のクー"
+                        "ポンが上限で、それより低い分が譲許です。"),
+    "stk_help_target": ("The senior (top) tranche's target: its expected loss as a share of "
+                        "its notional must not exceed this (more than 0%, at most 100%).",
+                        "シニア（最上位）トランシェの目標：元本に対する期待損失率がこの値以下"
+                        "（0%より大きく100%以下）。"),
+    "stk_pick_vehicle": ("Choose a vehicle", "ビークルを選択"),
+    "stk_percent_label": ("{label} (%)", "{label}（%）"),
+    "stk_cap_payout": ("Maximum payout: {amount}", "最大支払額：{amount}"),
+    "stk_no_guarantee": ("no guarantee", "保証なし"),
+    "stk_refused_first_loss_zero": ("The first-loss size must be more than 0%.",
+                                    "ファーストロスの比率は0%より大きくしてください。"),
+    "stk_refused_first_loss_top": ("The first loss must stay below {limit}: the top tranche "
+                                   "needs the rest.",
+                                   "ファーストロスの比率は{limit}未満にしてください"
+                                   "（残りは最上位トランシェの分です）。"),
+    "stk_refused_field": ("This value of the {field} is not accepted.",
+                          "この{field}の値は使えません。"),
+    "stk_refused_other": ("This combination of values is not accepted.",
+                          "この値の組み合わせは使えません。"),
+    "stk_kept": ("The charts show the last accepted values.",
+                 "グラフは直前の有効な値の結果のままです。"),
+    "stk_target_refused": ("Enter a target above 0% and at most 100%.",
+                           "目標は0%より大きく100%以下で入力してください。"),
+    "stk_computing": ("Computing…", "計算中…"),
+    "stk_times": ("{value}×", "{value}倍"),
+    "pfl_waiting": ("Computing the two portfolios; the charts appear here when they are "
+                    "ready.", "2つのポートフォリオを計算中です。終わるとここに表示されます。"),
+    "pfl_press_run": ("Press Run to build the two portfolios.",
+                      "「実行」を押すと2つのポートフォリオを計算します。"),
+    "pfl_queued": ("Waiting for a free slot on the server…", "サーバーの空きを待っています…"),
+    "pfl_unit_solves": ("solves", "件の最適化"),
+    "pfl_done": ("{total} solves in {seconds} s", "{total} 件の最適化を{seconds}秒で完了"),
+    "pfl_cancelled": ("Cancelled", "キャンセルしました"),
+    "pfl_resumed": ("Still running (started before you left this page).",
+                    "計算を続けています（このページを離れる前に開始した計算です）。"),
+    "pfl_col_portfolio": ("Portfolio", "ポートフォリオ"),
+    "pfl_col_status": ("Solve", "解の状態"),
+    "pfl_col_firms": ("Firms", "企業数"),
+    "pfl_col_money": ("Money ({unit})", "資金（{unit}）"),
+    "pfl_col_public_money": ("Public money ({unit})", "公的資金（{unit}）"),
+    "pfl_col_total_cost": ("Total cost ({unit})", "総コスト（{unit}）"),
+    "pfl_col_expected_loss": ("Expected loss ({unit})", "期待損失（{unit}）"),
+    "pfl_col_hhi_issue": ("Concentration by issue (HHI)", "課題の集中度（HHI）"),
+    "pfl_col_core_impact": ("Impact on the core issue", "コア課題へのインパクト"),
+    "pfl_col_spillover_impact": ("Spill-over impact", "波及インパクト"),
+    "pfl_col_impact_per_public_money": ("Impact per {unit} of public money",
+                                        "公的資金{unit}あたりのインパクト"),
+    "pfl_col_kpi": ("KPI", "KPI（指標）"),
+    "pfl_col_unit": ("Unit", "単位"),
+    "pfl_col_target": ("Target", "目標"),
+    "pfl_col_plan": ("Plan", "計画"),
+    "pfl_col_value": ("Value", "実績"),
+    "pfl_col_yoy_change": ("Change on the year", "前年からの変化"),
+    "pfl_col_attainment": ("Attainment against plan", "計画達成率"),
+    "pfl_col_trend": ("Trend", "傾向"),
+    "pfl_col_on_track": ("On track", "計画どおり"),
+    "pfl_status_rule_based": ("rule-based selection", "ルールによる選定"),
+    "pfl_status_optimal": ("optimal", "最適解"),
+    "pfl_status_stopped": ("stopped early", "途中で打ち切り"),
+    "pfl_status_none": ("no solution", "解なし"),
+    "pfl_interrupted": ("The run stopped before it finished; press Run to start it again.",
+                        "計算は途中で止まりました。「実行」を押すと再開します。"),
+    "pfl_trend_improving": ("improving", "改善"),
+    "pfl_trend_worsening": ("worsening", "悪化"),
+    "pfl_trend_flat": ("flat", "横ばい"),
+    "pfl_yes": ("yes", "はい"),
+    "pfl_no": ("no", "いいえ"),
+    "pfl_unit_persons": ("persons", "人"),
+    "pfl_unit_places": ("places", "箇所"),
+    "pfl_unit_houses": ("houses", "戸"),
+    "pfl_unit_households": ("households", "世帯"),
+    "pfl_unit_businesses": ("businesses", "事業者"),
+    "pfl_unit_agreements": ("agreements", "件"),
+    "pfl_unit_minutes": ("minutes", "分"),
+    "pfl_unit_JPY_million": ("¥ million", "百万円"),
     # --- bundle and compare pages ---
+    "bdl_unit_runs": ("replications", "回"),
+    "bdl_eta_left": ("{eta} left", "残り{eta}"),
+    "bdl_eta_estimating": ("estimating the time left", "残り時間を見積もり中"),
+    "bdl_done": ("done", "完了"),
+    "bdl_seconds": ("about {n} s", "約{n}秒"),
+    "bdl_minutes": ("about {n} min", "約{n}分"),
+    "bdl_cancelled": ("Cancelled. Press Run to start the simulation again.",
+                      "キャンセルしました。「実行」を押すとシミュレーションをやり直します。"),
+    "bdl_interrupted": ("The simulation stopped before it finished (another run of this tab "
+                        "took its place). Press Run to start it again.",
+                        "シミュレーションは途中で止まりました（このタブの別の計算に置き換えられました）。"
+                        "「実行」を押すとやり直します。"),
+    "bdl_finished": ("Simulated {n} replications in {time}.",
+                     "{n}回の試行でシミュレーションしました（{time}）。"),
+    "bdl_following": ("The simulation started earlier is still running; its results will show "
+                      "here.", "先に始めたシミュレーションを実行中です。終わると結果をここに表示します。"),
+    "bdl_no_bundle_title": ("This scenario has no bundle", "このシナリオには束がありません"),
+    "bdl_no_bundle_todo": ("This page simulates a region's bundle of providers of money (a "
+                           "pipeline of firms and a simulation). Choose a scenario with a "
+                           "bundle on the Scenario page, for example: {examples}.",
+                           "このページは、地域の資金提供者の束（企業のパイプラインとシミュレーション）"
+                           "を計算します。シナリオのページで束のあるシナリオを選んでください。"
+                           "例：{examples}。"),
+    "bdl_fig_waiting": ("The simulation's results will show here; the bar above shows its "
+                        "progress.", "シミュレーションの結果をここに表示します。"
+                        "進み具合は上のバーで確認できます。"),
+    "bdl_share_label": ("Share of the gap to close (%)", "解消する資金ギャップの割合（%）"),
+    "bdl_stage_label": ("Stage (empty: all stages)", "対象の成長段階（空欄はすべて）"),
+    "bdl_design_run": ("Find designs", "設計案を探す"),
+    "bdl_share_invalid": ("Enter a share between 5% and 100%.",
+                          "割合は5%から100%の間で入力してください。"),
+    "bdl_help_title": ("How to read the table", "表の見方"),
+    "bdl_help_share": ("Share closed: how much of today's total gap (of the chosen stage, or "
+                       "of all stages) the design fills, as a % of that gap.",
+                       "解消した割合：現状の資金ギャップ総額（選んだ成長段階、または全段階）のうち、"
+                       "この設計案で埋まる割合（%）。"),
+    "bdl_help_se": ("± SE: the standard error of that share over the validation "
+                    "replications (the noise of the estimate).",
+                    "± 標準誤差：検証用の試行のばらつきによる、その割合の推定誤差。"),
+    "bdl_help_lower": ("Lower bound: the share less {z:.2f} standard errors; at {confidence} "
+                       "confidence the design closes at least this much. It holds when this "
+                       "meets the target.",
+                       "下側信頼限界：割合から標準誤差の{z:.2f}倍を引いた値。信頼度{confidence}で"
+                       "少なくともこれだけ解消します。これが目標以上なら「達成」です。"),
+    "bdl_help_cost": ("Public expected cost and added public cost: public money lost or given "
+                      "up, summed over the simulated years, in {unit}; the added cost is the "
+                      "difference from today's bundle.",
+                      "公的資金の期待コストと増加分：シミュレーション期間に失われる、または放棄される"
+                      "公的資金の合計（{unit}）。増加分は現状の束との差です。"),
+    "bdl_help_ratio": ("Mobilisation ratio: private money per unit of public money (times).",
+                       "民間資金動員倍率：公的資金1単位あたりの民間資金（倍）。"),
+    "bdl_negative_note": ("※ A negative share: the design widens the gap instead of closing "
+                          "it. This happens when new public money crowds out money that other "
+                          "providers would have lent (or funds firms whose later rounds then "
+                          "go short); such a design does not help here.",
+                          "※ 割合がマイナス：この設計案では資金ギャップがかえって広がります。"
+                          "新しい公的資金が他の提供者の融資を押し出す（クラウディングアウト）、または"
+                          "後の段階で資金が足りなくなる企業に資金が回る場合に起こります。"
+                          "ここでは役に立たない案です。"),
+    "bdl_times": ("times", "倍"),
+    "bdl_firms": ("firms", "社"),
+    "bdl_new_line": ("New {line} line funded by {provider}", "{line}を新設（拠出：{provider}）"),
+    "bdl_line_guarantee": ("guarantee", "保証枠"),
+    "bdl_line_first_loss": ("first-loss", "ファーストロス枠"),
+    "bdl_line_concessional": ("concessional loan", "譲許的融資枠"),
+    "bdl_lever_budget": ("{item}: larger budget", "{item}の予算を拡大"),
+    "bdl_lever_rate": ("{item}: higher guarantee rate", "{item}の保証率を引き上げ"),
+    "bdl_lever_cap": ("{item}: higher guarantee cap", "{item}の保証上限を引き上げ"),
+    "bdl_lever_share": ("{item}: larger share of losses borne", "{item}の負担割合を引き上げ"),
+    "bdl_lever_annual_budget": ("{item}: larger annual budget", "{item}の年間予算を増額"),
+    "bdl_lever_capacity": ("{item}: more support places", "{item}の支援の受入枠を拡大"),
+    "bdl_or": (" or ", "、または"),
+    "cmp_unit_runs": ("scenarios", "シナリオ"),
+    "cmp_pick_placeholder": ("Choose two or more scenarios", "2つ以上のシナリオを選択"),
+    "cmp_folder_placeholder": ("e.g. out/batch", "例：out/batch"),
+    "cmp_folder_help": ("A folder written by the batch command (finmodel batch … --out DIR), "
+                        "relative to {root}. When given, it is compared instead of the "
+                        "scenarios picked.",
+                        "バッチ計算（finmodel batch）の結果フォルダを、{root} "
+                        "からの相対パスで指定します。指定すると、選んだシナリオの代わりにその結果を"
+                        "比較します。"),
+    "cmp_waiting": ("Choose scenarios (or a batch results folder) and press Run.",
+                    "比較するシナリオ（またはバッチ結果のフォルダ）を選び、「実行」を押してください。"),
+    "cmp_cancelled": ("Cancelled. Press Run to compare again.",
+                      "キャンセルしました。「実行」を押すと比較をやり直します。"),
+    "cmp_no_folder": ("No batch results in {folder}: {error}",
+                      "{folder} にバッチ結果がありません：{error}"),
+    "cmp_outside": ("{folder}: the app reads batch results only under {root} (start it with "
+                    "--results-root to choose another folder).",
+                    "{folder}：バッチ結果は {root} の下からのみ読み込みます（別のフォルダを使う場合は "
+                    "--results-root を指定して起動してください）。"),
+    "cmp_scenario": ("Scenario", "シナリオ"),
+    "cmp_run": ("Run", "実行ID"),
+    "cmp_vehicle": ("Vehicle", "ビークル"),
+    "cmp_senior_el": ("Senior expected loss", "シニアの期待損失"),
+    "cmp_bundle_row": ("Bundle (whole region)", "束（地域全体）"),
+    "cmp_bundle_cost": ("Public expected cost, bundle (sum over the years)",
+                        "公的資金の期待コスト・束（期間合計）"),
+    "cmp_gap_share": ("Total gap, share of potential demand", "資金ギャップ総額の潜在資金需要比"),
+    "cmp_batch_title": ("Batch runs compared", "バッチ計算の比較"),
     # --- charts ---
+    "fig_waiting": ("Press Run to start the simulation.",
+                    "「実行」を押すとシミュレーションが始まります。"),
+    "fig_waiting_compare": ("Choose scenarios above and press Run.",
+                            "比較するシナリオを上で選び、「実行」を押してください。"),
+    "fig_hint_no_vehicle": ("This scenario has no capital stack: add a vehicle on the Scenario "
+                            "page.", "このシナリオには資本構成がありません。シナリオのページで"
+                            "ビークルを追加してください。"),
+    "fig_hint_no_bundle": ("This scenario has no bundle: add a pipeline and a simulation on "
+                           "the Scenario page.", "このシナリオには束がありません。シナリオの"
+                           "ページでパイプラインとシミュレーションを追加してください。"),
+    "fig_hint_no_portfolio": ("This scenario has no portfolio brief: add one on the Scenario "
+                              "page.", "このシナリオにはポートフォリオの設定がありません。"
+                              "シナリオのページで追加してください。"),
+    "fig_hint_no_irr": ("No tranche of this vehicle has an IRR (grants only).",
+                        "このビークルにはIRRを持つトランシェがありません（助成のみ）。"),
+    "fig_hint_no_flows": ("No money flowed in the simulation.",
+                          "シミュレーションでは資金の流れがありませんでした。"),
+    "fig_hint_no_kpis": ("The portfolio brief has no KPIs.",
+                         "ポートフォリオの設定にKPIがありません。"),
+    "fig_stack_short": ("Capital stack", "資本構成"),
+    "fig_stack_sub": ("bottom (first loss) to top (senior)",
+                      "下（ファーストロス）から上（シニア）へ"),
+    "fig_loss_short": ("Pool loss distribution", "プール損失の分布"),
+    "fig_loss_sub": ("dashed lines: where each tranche is used up",
+                     "破線：各トランシェが失われる損失額"),
+    "fig_irr_short": ("IRR by tranche", "トランシェ別のIRR"),
+    "fig_irr_sub": ("P10-P90 band, median and mean", "P10〜P90の幅、中央値と平均"),
+    "fig_el_short": ("Expected loss", "期待損失"),
+    "fig_unit": ("unit: {unit}", "単位：{unit}"),
+    "fig_firms": ("Firms (all years, mean of replications)", "企業数（全期間・試行の平均）"),
+    "fig_impact_score": ("Impact (score)", "インパクト（スコア）"),
+    "fig_cmp_senior": ("Senior tranche expected loss (% of notional)",
+                       "シニア・トランシェの期待損失率（元本比）"),
+    "fig_cmp_gap": ("Total funding gap, mean and P10-P90 ({unit})",
+                    "資金ギャップ総額：平均とP10〜P90（{unit}）"),
+    "fig_cmp_sub": ("One bar per vehicle: its senior (top) tranche. Gaps: the bundle's, summed "
+                    "over the simulated years.", "棒はビークルごとのシニア（最上位）トランシェ。"
+                    "資金ギャップは束のシミュレーション期間の合計。"),
+    "fig_cmp_no_stack": ("no capital stack", "資本構成なし"),
+    "fig_cmp_no_bundle": ("no bundle", "束なし"),
+    "fig_cmp_neither": ("These runs have no capital stack and no bundle: {runs}",
+                        "資本構成も束もない実行：{runs}"),
+    "fig_cmp_nothing": ("The chosen runs have no capital stack and no bundle to compare.",
+                        "選んだ実行には比較できる資本構成も束もありません。"),
+    "fig_run": ("run {n}", "実行{n}"),
+    "fig_param_size": ("size", "比率"),
+    "fig_param_correlation": ("correlation", "資産相関"),
+    "fig_param_rate": ("rate", "率"),
+    "fig_param_cap": ("cap", "上限"),
+    "fig_param_coupon": ("coupon", "クーポン"),
+    "fig_param_budget": ("budget", "予算"),
+    "fig_param_annual_budget": ("annual budget", "年間予算"),
+    "fig_param_share": ("share", "負担割合"),
     # --- board paper and Excel ---
+    "pap_no_browser_at": ("No browser found at BROWSER_PATH={path} (the board paper and chart "
+                          "files are drawn by a headless Chromium).",
+                          "BROWSER_PATH={path} にブラウザがありません（取締役会資料と図表ファイルは"
+                          "ヘッドレスのChromiumで描画します）。"),
+    "pap_no_browser_anywhere": ("No Chromium browser found (the board paper and chart files are "
+                                "drawn by a headless Chromium).",
+                                "Chromiumが見つかりません（取締役会資料と図表ファイルはヘッドレスの"
+                                "Chromiumで描画します）。"),
+    "pap_install_browser": ("Install Chromium from your distribution's packages, which works "
+                            "offline from the bank's package mirror or a copied .deb (Debian/"
+                            "Ubuntu: apt-get install chromium), or set BROWSER_PATH to a "
+                            "chromium or chrome executable.",
+                            "ディストリビューションのパッケージからChromiumをインストールして"
+                            "ください（行内のパッケージミラーやコピーした .deb からオフラインで"
+                            "可。Debian/Ubuntu：apt-get install chromium）。または環境変数 "
+                            "BROWSER_PATH に chromium／chrome の実行ファイルを指定してください。"),
+    "pap_render_timeout": ("The browser did not finish ({what}) within {seconds} s, so the export "
+                           "was stopped. Try again; if it happens again, check that Chromium "
+                           "starts: chromium --headless --version.",
+                           "ブラウザが{seconds}秒以内に処理（{what}）を終えなかったため、出力を"
+                           "中止しました。再実行してください。繰り返す場合はChromiumが起動するか"
+                           "確認してください：chromium --headless --version"),
+    "pap_export_failed": ("The export failed:", "出力できませんでした："),
+    "pap_author": ("Author", "作成者"),
+    "pap_author_field": ("Author (printed on every page; optional)", "作成者（各ページに印字・任意）"),
+    "pap_page": ("page {n} / {total}", "{n} / {total} ページ"),
+    "pap_hash": ("scenario {hash}", "シナリオ {hash}"),
+    "pap_description": ("What it is", "概要"),
+    "pap_region": ("Region and core issue", "地域とコア課題"),
+    "pap_vehicle": ("Vehicle: {name}", "ビークル：{name}"),
+    "pap_vehicle_terms": ("pool of {size}, {years:g} years, asset correlation {rho:g}",
+                          "プール残高 {size}、期間 {years:g}年、資産相関 {rho:g}"),
+    "pap_tranches_of": ("{name}: tranches, bottom (first loss) to top",
+                        "{name}：トランシェ（下位から上位へ）"),
+    "pap_unit": ("Amounts in the scenario", "シナリオの金額単位"),
+    "pap_money_in": ("amounts in {unit}", "金額の単位：{unit}"),
+    "pap_providers": ("Providers of money ({n})", "資金提供者（{n}者）"),
+    "pap_shock": ("Policy shock", "政策ショック"),
+    "pap_shock_stop": ("from year {year}, {provider}'s budgets withdrawn (× 0)",
+                       "{year}年目から{provider}の予算を停止（×0）"),
+    "pap_shock_cut": ("from year {year}, {provider}'s budgets cut to {pct} (× {m:g})",
+                      "{year}年目から{provider}の予算を{pct}に削減（×{m:g}）"),
+    "pap_shock_raise": ("from year {year}, {provider}'s budgets raised to {pct} (× {m:g})",
+                        "{year}年目から{provider}の予算を{pct}に拡大（×{m:g}）"),
+    "pap_portfolio_budget": ("Portfolio budget", "ポートフォリオの予算"),
+    "pap_reproducibility": ("Reproducibility", "再現性"),
+    "pap_repro_text": ("seed {seed}, scenario hash {hash}, finmodel {version}",
+                       "乱数シード {seed}、シナリオのハッシュ {hash}、finmodel {version}"),
+    "pap_figure": ("Figure {n}.", "図{n}．"),
+    "pap_all_vehicles": ("all vehicles", "全ビークル"),
+    "pap_vehicles_title": ("Vehicles compared: the senior tranche's expected loss and IRR",
+                           "ビークルの比較：シニアトランシェの期待損失率とIRR"),
+    "pap_senior_el": ("Senior: expected loss (% of notional)", "シニア：期待損失率（元本比）"),
+    "pap_senior_irr": ("Senior: mean IRR (line: P10 to P90)", "シニア：平均IRR（線はP10〜P90）"),
+    "pap_total_cost": ("total cost (money, support and coordination)",
+                       "総コスト（資金・支援・調整）"),
+    "pap_cap_stack_all": ("Each bar is one vehicle's capital stack: the first tranche to take "
+                          "losses at the bottom, the senior at the top; a tranche's height is "
+                          "its share of the vehicle, its label its amount and expected loss.",
+                          "棒は各ビークルの資本構成です。下が最初に損失を負うトランシェ、上が"
+                          "シニアで、高さは比率、ラベルは金額と期待損失率です。"),
+    "pap_cap_vehicles": ("The senior tranche of each vehicle side by side: its expected loss "
+                         "(share of its money never repaid) and its mean IRR with the P10-P90 "
+                         "range over the simulated paths. Lower loss and higher IRR are better.",
+                         "各ビークルのシニアトランシェを並べています。期待損失率（返済されない"
+                         "元本の割合）と、シミュレーション上の平均IRR（線はP10〜P90の範囲）です。"
+                         "損失は低いほど、IRRは高いほど有利です。"),
+    "pap_cap_cashflows": ("{vehicle}: the expected cash each holder receives each year (coupons, "
+                          "principal, guarantee payments, residual). Bars above zero are money "
+                          "received.",
+                          "{vehicle}：保有者ごとの年別の期待受取額（利払い、元本、保証、残余）"
+                          "です。0より上の棒が受け取る資金です。"),
+    "pap_cap_irr_bands": ("{vehicle}: each tranche's IRR over the simulated paths; the bar spans "
+                          "P10 (a bad case) to P90, the marks show the median and the mean.",
+                          "{vehicle}：シミュレーション上の各トランシェのIRRです。棒はP10（下振れ時）"
+                          "からP90までの範囲、印は中央値と平均です。"),
+    "pap_cap_loss_distribution": ("{vehicle}: how likely each loss of the pool is at the "
+                                  "horizon; dashed lines mark where each tranche starts losing "
+                                  "money. Mass to the right of a line is loss for that tranche.",
+                                  "{vehicle}：期末のプール損失の確率分布です。破線は各トランシェ"
+                                  "が損失を負い始める位置で、その右側の確率がそのトランシェの損失"
+                                  "につながります。"),
+    "pap_cap_tranche_metrics": ("{vehicle}: for each tranche, the expected loss as a share of its "
+                                "money and the return of its expected cash flows.",
+                                "{vehicle}：トランシェ別の期待損失率（元本比）と、期待キャッシュ"
+                                "フローの利回りです。"),
+    "pap_cap_gap_heatmap": ("The total funding gap (potential demand less money supplied) by "
+                            "growth stage and issue, summed over the simulated years; darker "
+                            "cells lack more money.",
+                            "成長段階×課題ごとの資金ギャップ総額（潜在資金需要－供給額、全期間の"
+                            "合計）です。色が濃いほど不足額が大きいセルです。"),
+    "pap_cap_gap_years": ("The total funding gap year by year, mean with its P10-P90 band over "
+                          "replications, with demand and supply for scale.",
+                          "資金ギャップ総額の年別推移（平均と試行間のP10〜P90の幅）と、比較の"
+                          "ための資金需要・供給額です。"),
+    "pap_cap_handoffs": ("Firms graduating from each stage and how many are lost at each break "
+                         "of the chain for want of money at the next stage.",
+                         "各成長段階を卒業した企業数と、次の段階で資金を得られずに失われた企業数"
+                         "です。"),
+    "pap_cap_sankey": ("Where the money goes: from each provider, through the facilities, to "
+                       "growth stages and issues; a band's width is the amount.",
+                       "資金の流れです。提供者からファシリティを経て成長段階・課題へ流れ、帯の"
+                       "幅が金額を表します。"),
+    "pap_cap_coverage": ("How many providers can serve each stage and issue; an empty cell is a "
+                         "hole nobody lends to.",
+                         "成長段階×課題ごとに対応できる提供者数です。空白のセルは誰も資金を"
+                         "出さない空白地帯です。"),
+    "pap_cap_portfolios": ("The firm-by-firm and the core-issue portfolio side by side on money, "
+                           "risk and impact.",
+                           "個社別とコア課題起点の二つのポートフォリオを、資金・リスク・インパクトで"
+                           "比べています。"),
+    "pap_cap_frontier": ("The most impact on the core issue reachable at each expected-loss "
+                         "limit: points up and to the left are better.",
+                         "期待損失の上限ごとに達成できるコア課題への最大インパクトです。左上ほど"
+                         "有利です。"),
+    "pap_cap_case_map": ("Money of each portfolio by issue and finance method (the case map).",
+                         "ポートフォリオごとの課題×資金手法別の資金額（ケースマップ）です。"),
+    "pap_cap_kpis": ("Each KPI's value against its plan, year by year; below the plan means "
+                     "behind schedule.",
+                     "各KPIの実績と計画の年別比較です。計画を下回る場合は遅れています。"),
+    "pap_cap_logic_model": ("The logic model of the core issue: activities lead to outputs, "
+                            "outcomes and the impact; holes no firm or support covers are marked.",
+                            "コア課題のロジックモデルです。活動から結果、成果、インパクトへ"
+                            "つながります。企業も支援も対応しない空白を示しています。"),
+    "pap_xlsx_card": ("Tables of the run (Excel, one sheet per table)",
+                      "計算結果の表（Excel・表ごとに1シート）"),
+    "pap_xlsx_button": ("Download tables (Excel)", "表をダウンロード（Excel）"),
+    "pap_xlsx_note": ("Headers in the chosen language with units; amounts in the scenario's "
+                      "unit.", "見出しは選んだ言語で単位付き、金額はシナリオの単位です。"),
     # --- scenario page, workspace, validation messages ---
+    "scn_pick_placeholder": ("Choose a shipped scenario", "同梱シナリオを選択"),
+    "scn_file": ("file {file}", "ファイル {file}"),
+    "scn_edited": ("edited", "編集あり"),
+    "scn_dd_select_all": ("Select all", "すべて選択"),
+    "scn_dd_deselect_all": ("Deselect all", "すべて解除"),
+    "scn_dd_selected": ("{num_selected} selected", "{num_selected}件を選択中"),
+    "scn_dd_search": ("Search", "検索"),
+    "scn_dd_clear_search": ("Clear search", "検索をクリア"),
+    "scn_dd_clear": ("Clear selection", "選択を解除"),
+    "scn_dd_none": ("No options found", "該当する項目がありません"),
+    "scn_dd_placeholder": ("Select…", "選択してください"),
+    "scn_filter_placeholder": ("filter…", "絞り込み…"),
+    "scn_guide": ("User guide (Japanese)", "利用ガイド"),
+    "scn_guide_back": ("Back to the app", "アプリに戻る"),
+    "scn_guide_en_note": ("The user guide is written in Japanese; the README describes the app "
+                          "in English.", "利用ガイド"),
+    "scn_tables_note": ("Rates and shares in %, amounts in {unit}. Edit the white cells and "
+                        "press Apply.", "金利・割合は％、金額は{unit}です。白いセルを編集して"
+                        "「変更を適用」を押してください。"),
+    "scn_invalid_at": ("Not changed ({n} problem(s)): file, line, field and what is wrong",
+                       "変更していません（問題 {n} 件）：ファイル・行・項目と内容"),
+    "scn_workspace": ("Saved scenarios", "保存したシナリオ"),
+    "scn_save_name": ("Save as (name)", "名前を付けて保存"),
+    "scn_save_placeholder": ("e.g. prefecture guarantee plan", "例：県の保証枠の拡充案"),
+    "scn_save": ("Save", "保存"),
+    "scn_saved": ("Saved: {name}, version {version} ({time}).",
+                  "保存しました：{name}（第{version}版、{time}）"),
+    "scn_bad_name": ("Give a name of letters, digits, - or _.",
+                     "名前には文字・数字・「-」・「_」を使ってください。"),
+    "scn_saved_pick": ("Saved scenario", "保存したシナリオ"),
+    "scn_version_pick": ("Version (newest first)", "版（新しい順）"),
+    "scn_version_label": ("version {version} · {time}", "第{version}版・{time}"),
+    "scn_reopen": ("Reopen", "開く"),
+    "scn_reopened": ("Reopened: {name}, version {version}.", "開きました：{name}（第{version}版）"),
+    "scn_nothing_saved": ("Nothing saved yet: give a name and press Save.",
+                          "保存したシナリオはまだありません。名前を入れて「保存」を押してください。"),
+    "scn_workspace_note": ("Kept on the server in {folder}; every save is a new version.",
+                           "サーバーの {folder} に保存され、保存のたびに新しい版になります。"),
+    "scn_compare": ("Compare with base", "ベースと比較"),
+    "scn_base": ("Base: {name}", "ベース：{name}"),
+    "scn_no_changes": ("No changes since the base.", "ベースからの変更はありません。"),
+    "scn_changes": ("Changes since the base", "ベースからの変更点"),
+    "scn_col_field": ("Field", "項目"),
+    "scn_col_base": ("Base", "ベース"),
+    "scn_col_now": ("Now", "現在"),
+    "scn_col_change": ("Change", "差"),
+    "scn_col_figure": ("Figure", "指標"),
+    "scn_headline_changes": ("Headline numbers, base and now", "主要な数値（ベースと現在）"),
+    "scn_added": ("(added)", "（追加）"),
+    "scn_removed": ("(removed)", "（削除）"),
+    "scn_compare_note": ("Both scenarios are run (results are cached on the server); a "
+                         "bundle takes a little longer.", "両方のシナリオを計算します（結果は"
+                         "サーバーに保存され再利用されます）。束のシナリオは少し時間がかかります。"),
+    "scn_builder": ("Add or remove providers, facilities, tranches and pool segments",
+                    "資金提供者・ファシリティ・トランシェ・プールのセグメントの追加と削除"),
+    "scn_section": ("What", "対象"),
+    "scn_pool": ("Pool segments", "プールのセグメント"),
+    "scn_add": ("Add", "追加"),
+    "scn_remove": ("Remove", "削除"),
+    "scn_remove_pick": ("Item to remove", "削除する項目"),
+    "scn_added_msg": ("Added {item}.", "{item} を追加しました。"),
+    "scn_removed_msg": ("Removed {item}.", "{item} を削除しました。"),
+    "scn_need": ("Fill in: {fields}.", "次を入力してください：{fields}"),
+    "scn_builder_note": ("A new tranche goes in its place in the stack and takes its size from "
+                         "the top tranche; a removed one gives its size to the top tranche.",
+                         "追加したトランシェは資本構成の該当する位置に入り、その比率は最上位の"
+                         "トランシェから差し引きます。削除したトランシェの比率は最上位のトランシェ"
+                         "に加えます。"),
+    "scn_percent": ("%", "％"),
 }
 
 def text(key: str, lang: str) -> str:
     """The label ``key`` in ``lang`` (``en`` or ``ja``)."""
     en, ja = TEXT[key]
     return ja if lang == "ja" else en
+
+
+def dropdown_labels(lang: str) -> dict[str, str]:
+    """Dash 4 ``dcc.Dropdown``'s own texts (search box, select-all, "n selected", ...) in
+    ``lang``: its ``labels``."""
+    return {"select_all": text("scn_dd_select_all", lang),
+            "deselect_all": text("scn_dd_deselect_all", lang),
+            "selected_count": text("scn_dd_selected", lang),
+            "search": text("scn_dd_search", lang),
+            "clear_search": text("scn_dd_clear_search", lang),
+            "clear_selection": text("scn_dd_clear", lang),
+            "no_options_found": text("scn_dd_none", lang)}
+
+
+def dropdown_texts(lang: str) -> dict[str, Any]:
+    """A ``dcc.Dropdown``'s placeholder and :func:`dropdown_labels` in ``lang``:
+    ``dcc.Dropdown(..., **dropdown_texts(lang))``."""
+    return {"placeholder": text("scn_dd_placeholder", lang), "labels": dropdown_labels(lang)}
+
+
+def table_filter_options(lang: str) -> dict[str, str]:
+    """A DataTable's ``filter_options`` with its filter cell's placeholder in ``lang``."""
+    return {"placeholder_text": text("scn_filter_placeholder", lang)}
 
 
 def word(name: str, lang: str) -> str:

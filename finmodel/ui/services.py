@@ -1,5 +1,5 @@
 """What the pages share within one app: the sessions, the results cache, the renderer,
-the shipped scenarios.
+the shipped scenarios, the workspace of saved scenarios.
 
 One :class:`Services` is made by ``create_app``; nothing here is module-level state, so
 two apps in one process (as in the tests) never touch each other.
@@ -18,6 +18,7 @@ from finmodel.ui.export import Renderer
 from finmodel.ui.jobs import Jobs
 from finmodel.ui.sessions import Session, Sessions
 from finmodel.ui.state import ResultsCache
+from finmodel.ui.workspace import Workspace, default_workspace
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Services:
     default: str
     results_root: Path = field(default_factory=Path.cwd)
     jobs: Jobs = field(default_factory=Jobs)
+    workspace: Workspace = field(default_factory=lambda: Workspace(default_workspace()))
     sessions: Sessions = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -42,6 +42,10 @@ class Session:
         name: the scenario's file name.
         text: the YAML text (what a download gives back, comments and all).
         compiled: the validated scenario, compiled (``compiled.scenario`` is the model).
+        base_name, base_text: the scenario the session started from (the shipped
+            scenario picked, the file uploaded, the saved version reopened): what
+            "compare with base" compares with. Edits keep it; empty means the scenario
+            itself is the base.
     """
 
     id: str
@@ -49,10 +53,22 @@ class Session:
     name: str
     text: str
     compiled: Compiled
+    base_name: str = ""
+    base_text: str = ""
 
     @property
     def scenario(self) -> Scenario:
         return self.compiled.scenario
+
+    @property
+    def base(self) -> tuple[str, str]:
+        """(name, text) of the scenario the session started from."""
+        return (self.base_name, self.base_text) if self.base_text else (self.name, self.text)
+
+    @property
+    def edited(self) -> bool:
+        """Whether the scenario differs from its base."""
+        return self.base[1] != self.text
 
     @property
     def store(self) -> dict[str, Any]:
@@ -99,11 +115,12 @@ class Sessions:
             except ValueError:
                 pass  # an old store that no longer validates: the default instead
         name, text = self._default()
-        return self.put(sid, name, text)
+        return self.put(sid, name, text, base=True)
 
-    def put(self, sid: str, name: str, text: str) -> Session:
+    def put(self, sid: str, name: str, text: str, base: bool = False) -> Session:
         """Give session ``sid`` a new scenario text (validated, its cost checked against
-        the app's limits, and compiled first).
+        the app's limits, and compiled first). With ``base`` (a scenario picked, uploaded
+        or reopened) it is also the session's new base; else the base is kept.
 
         Raises:
             ScenarioError: the text is not a valid scenario, or would cost more than the
@@ -113,20 +130,23 @@ class Sessions:
         check_cost(scenario, APP_LIMITS, name, raisable=False)  # the app's limits are fixed
         compiled = compile_scenario(scenario)
         old = self._sessions.get(sid)
+        base_name, base_text = (name, text) if base or old is None else old.base
         session = Session(sid, (old.version + 1) if old is not None else 0, name, text,
-                          compiled)
+                          compiled, base_name, base_text)
         self._sessions[sid] = session
         self._seen[sid] = self._clock()
         self._trim()
         return session
 
-    def change(self, store: Mapping[str, Any] | None, name: str, text: str) -> dict[str, Any]:
-        """Set the scenario of the store's session; the browser's new store.
+    def change(self, store: Mapping[str, Any] | None, name: str, text: str,
+               base: bool = False) -> dict[str, Any]:
+        """Set the scenario of the store's session (with ``base``, also its base); the
+        browser's new store.
 
         Raises:
             ScenarioError: the text is not a valid scenario (nothing changes).
         """
-        return self.put(self.get(store).id, name, text).store
+        return self.put(self.get(store).id, name, text, base).store
 
     def _trim(self) -> None:
         """Drop expired sessions, then the least recently seen beyond the bound."""

@@ -259,14 +259,15 @@ class ResultsCache:
         self._pools: dict[str, Any] = {}  # simulated pools by pool_key (slider moves reuse)
 
     def get_or_run(self, scenario: Scenario,
-                   progress: Callable[[int, int], None] | None = None) -> RunResults:
+                   progress: Callable[[int, int], None] | None = None,
+                   solves: Callable[[int, int], None] | None = None) -> RunResults:
         from finmodel.run import run
 
         key = "results:" + scenario_hash(scenario)
         hit = self.cache.get(key)
         if hit is not None:
             return hit
-        results = run(scenario, progress=progress, pools=self._pools)
+        results = run(scenario, progress=progress, pools=self._pools, solves=solves)
         for key_, model in list(self._pools.items()):  # big pools are not kept at all
             if model.nbytes > POOL_BYTES_KEPT:
                 self._pools.pop(key_, None)
