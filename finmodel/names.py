@@ -53,6 +53,14 @@ def scenario_title(scenario: Scenario, lang: str) -> str:
     return scenario.name_ja if lang == "ja" and scenario.name_ja else scenario.name
 
 
+def region_name(scenario: Scenario, lang: str) -> str:
+    """The region's name in ``lang`` ("" without a region)."""
+    region = scenario.region
+    if region is None:
+        return ""
+    return region.name_ja if lang == "ja" and region.name_ja else region.name
+
+
 def node_label(node: LogicNode, lang: str) -> str:
     """A logic-model node's words in ``lang`` (its id as the fallback)."""
     if lang == "ja" and node.label_ja:

@@ -317,6 +317,8 @@ class Region(Strict):
     """The region being modelled."""
 
     name: str = Field(min_length=1, description="region name")
+    name_ja: str | None = Field(default=None,
+                                description="region name in Japanese (the name otherwise)")
     core_issue: Issue = Field(description="the region's core issue")
 
 
