@@ -339,6 +339,21 @@ TEXT: dict[str, tuple[str, str]] = {
     "pfl_unit_minutes": ("minutes", "分"),
     "pfl_unit_JPY_million": ("¥ million", "百万円"),
     # --- bundle and compare pages ---
+    "bdl_share_tip": ("The share of the total funding gap (simulated demand the bundle does not "
+                      "fund, with the firms it loses) the designed change must close, judged on "
+                      "fresh replications at the lower confidence bound.",
+                      "設計案が解消すべき資金ギャップ総額（束が応えられない資金需要と、それで失われる"
+                      "企業）の割合。別の試行で、信頼区間の下限で判定します。"),
+    "bdl_stage_tip": ("Close the gap of one growth stage only, or of all stages (blank).",
+                      "特定の成長段階だけのギャップを対象にするか、全段階（空欄）を対象にします。"),
+    "cmp_pick_tip": ("Two or more scenarios to run and compare: each vehicle's senior tranche "
+                     "and, for bundles, the total funding gap.",
+                     "計算して比較する2つ以上のシナリオ。各ビークルのシニア・トランシェと、束の"
+                     "シナリオでは資金ギャップ総額を比べます。"),
+    "cmp_folder_tip": ("A results folder written by `finmodel batch`, under the folder the app "
+                       "was started with; its runs are compared instead of the scenarios above.",
+                       "`finmodel batch` が書き出した結果フォルダ（アプリ起動時の結果フォルダの配下）。"
+                       "指定すると上のシナリオの代わりにその計算結果を比較します。"),
     "bdl_unit_runs": ("replications", "回"),
     "bdl_eta_left": ("{eta} left", "残り{eta}"),
     "bdl_eta_estimating": ("estimating the time left", "残り時間を見積もり中"),
@@ -517,6 +532,74 @@ TEXT: dict[str, tuple[str, str]] = {
                            "中止しました。再実行してください。繰り返す場合はChromiumが起動するか"
                            "確認してください：chromium --headless --version"),
     "pap_export_failed": ("The export failed:", "出力できませんでした："),
+    "pap_summary": ("Executive summary", "要旨"),
+    "pap_sum_tranche": ("{provider}'s {tranche} tranche ({size})", "{provider}の{tranche}（{size}）"),
+    "pap_sum_guarantee": ("{provider}'s guarantee ({rate} of each loss, capped at {cap} of the "
+                          "{tranche})", "{provider}の保証（損失の{rate}、{tranche}の{cap}まで）"),
+    "pap_sum_and": (" and ", "と"),
+    "pap_sum_senior": ("{provider}'s {tranche} tranche", "{provider}の{tranche}"),
+    "pap_sum_down_mid": ("falls from {a} to {b}", "{a}から{b}に下がり"),
+    "pap_sum_down_end": ("falls from {a} to {b}", "{a}から{b}に下がります"),
+    "pap_sum_up_mid": ("rises from {a} to {b}", "{a}から{b}に上がり"),
+    "pap_sum_up_end": ("rises from {a} to {b}", "{a}から{b}に上がります"),
+    "pap_sum_same_mid": ("stays at {b}", "{b}で変わらず"),
+    "pap_sum_same_end": ("stays at {b}", "{b}で変わりません"),
+    "pap_sum_more_mid": ("grows from {a} to {b}", "{a}から{b}に増え"),
+    "pap_sum_more_end": ("grows from {a} to {b}", "{a}から{b}に増えます"),
+    "pap_sum_less_mid": ("shrinks from {a} to {b}", "{a}から{b}に減り"),
+    "pap_sum_less_end": ("shrinks from {a} to {b}", "{a}から{b}に減ります"),
+    "pap_sum_compare": ("With {support}, the expected loss of {senior} {el_move} and its mean "
+                        "IRR {irr_move} (“{vehicle}” against “{reference}”).",
+                        "{support}により、{senior}の期待損失率は{el_move}、IRR（平均）は"
+                        "{irr_move}（「{vehicle}」と「{reference}」の比較）。"),
+    "pap_sum_vehicle": ("In “{vehicle}”, {senior} has an expected loss of {el} and a mean IRR of "
+                        "{irr} (P10 {p10}, P90 {p90}).",
+                        "「{vehicle}」では、{senior}の期待損失率は{el}、IRR（平均）は{irr}"
+                        "（P10：{p10}、P90：{p90}）です。"),
+    "pap_sum_cost": ("In “{vehicle}”, the public side's expected cost is {cost} (present value).",
+                     "「{vehicle}」の公的資金の期待コストは{cost}（現在価値）です。"),
+    "pap_sum_cost_ratio": ("In “{vehicle}”, the public side's expected cost is {cost} (present "
+                           "value), and each yen of public money brings in {ratio} yen of "
+                           "private money.",
+                           "「{vehicle}」の公的資金の期待コストは{cost}（現在価値）で、公的資金"
+                           "1円あたり{ratio}円の民間資金を呼び込みます。"),
+    "pap_sum_transfer": ("Of it, the concession (a coupon below the market's) transfers {subsidy} "
+                         "to the private investors.",
+                         "このうち{subsidy}は、譲許（市場より低い利回り）によって民間の出資者に"
+                         "移転する額です。"),
+    "pap_sum_gap": ("Over {years} years the total funding gap averages {gap}, {share} of the "
+                    "potential demand of {demand} (P10–P90: {p10} – {p90}).",
+                    "{years}年間の資金ギャップ総額は平均{gap}で、潜在資金需要{demand}の{share}に"
+                    "あたります（P10〜P90：{p10}〜{p90}）。"),
+    "pap_sum_gap_parts": ("Of it, {lost} is lost pipeline (firms lost at an earlier stage for "
+                          "want of money, who never ask) and {direct} is direct gap (asked, not "
+                          "funded).",
+                          "このうち{lost}は前の段階で資金を得られずに失われたパイプライン、"
+                          "{direct}は申込みがあっても資金が付かなかった直接ギャップです。"),
+    "pap_sum_money": ("Public money costs {cost} in expectation and brings in {private} of "
+                      "private money ({ratio} per unit of public money).",
+                      "公的資金の期待コストは{cost}で、{private}の民間資金を呼び込みます（公的資金"
+                      "1に対し{ratio}）。"),
+    "pap_sum_money_noratio": ("Public money costs {cost} in expectation; private money "
+                              "mobilised: {private}.",
+                              "公的資金の期待コストは{cost}、呼び込む民間資金は{private}です。"),
+    "pap_sum_shock_stop": ("If {provider} withdraws its budgets from year {year}",
+                           "{year}年目から{provider}の予算が停止されると"),
+    "pap_sum_shock_cut": ("If {provider}'s budgets are cut to {pct} from year {year}",
+                          "{year}年目から{provider}の予算が{pct}に削減されると"),
+    "pap_sum_shock_raise": ("If {provider}'s budgets are raised to {pct} from year {year}",
+                            "{year}年目から{provider}の予算が{pct}に拡大されると"),
+    "pap_sum_shocks": ("With its {n} policy shocks", "{n}件の政策ショックにより"),
+    "pap_sum_shock": ("{shock}, the total funding gap {gap_move} against the same scenario "
+                      "without the shock ({diff}), and the public expected cost {cost_move}.",
+                      "{shock}、ショックがない場合と比べて資金ギャップ総額は{gap_move}"
+                      "（{diff}）、公的資金の期待コストは{cost_move}。"),
+    "pap_sum_portfolios": ("The {core} portfolio reaches a core-issue impact of {i1}, {times} "
+                           "times the {firm} portfolio's {i0}, for a total cost of {c1} against "
+                           "{c0}; its expected loss is {l1} against {l0}.",
+                           "{core}のポートフォリオのコア課題へのインパクトは{i1}で、{firm}の"
+                           "{i0}の{times}倍です。総コストは{c1}（{firm}は{c0}）、期待損失は"
+                           "{l1}（同{l0}）です。"),
     "pap_author": ("Author", "作成者"),
     "pap_author_field": ("Author (printed on every page; optional)", "作成者（各ページに印字・任意）"),
     "pap_page": ("page {n} / {total}", "{n} / {total} ページ"),
@@ -540,8 +623,6 @@ TEXT: dict[str, tuple[str, str]] = {
                         "{year}年目から{provider}の予算を{pct}に拡大（×{m:g}）"),
     "pap_portfolio_budget": ("Portfolio budget", "ポートフォリオの予算"),
     "pap_reproducibility": ("Reproducibility", "再現性"),
-    "pap_repro_text": ("seed {seed}, scenario hash {hash}, finmodel {version}",
-                       "乱数シード {seed}、シナリオのハッシュ {hash}、finmodel {version}"),
     "pap_figure": ("Figure {n}.", "図{n}．"),
     "pap_all_vehicles": ("all vehicles", "全ビークル"),
     "pap_vehicles_title": ("Vehicles compared: the senior tranche's expected loss and IRR",

@@ -40,7 +40,7 @@ from finmodel.names import named, scenario_title
 from finmodel.scenario.errors import ScenarioError
 from finmodel.scenario.model import Scenario
 from finmodel.ui import figures
-from finmodel.ui.components import busy, card, table
+from finmodel.ui.components import busy, card, help_label, table
 from finmodel.ui.figures import (
     make_coverage,
     make_gap_heatmap,
@@ -224,8 +224,8 @@ def layout(lang: str, services: Services, store: dict[str, Any]) -> html.Div:
         dbc.Row([dbc.Col(card(handoffs), md=6), dbc.Col(card(coverage), md=6)]),
         card(sankey),
         card(html.H6(text("designer", lang)),
-             dbc.Row([dbc.Col([html.Label(text("bdl_share_label", lang), htmlFor="bdl-share",
-                                          className="fm-label"),
+             dbc.Row([dbc.Col([help_label(text("bdl_share_label", lang),
+                                          text("bdl_share_tip", lang), "bdl-share"),
                                dcc.Input(id="bdl-share", type="number",
                                          value=SHARE_PERCENT["value"],
                                          min=SHARE_PERCENT["min"], max=SHARE_PERCENT["max"],
@@ -233,8 +233,8 @@ def layout(lang: str, services: Services, store: dict[str, Any]) -> html.Div:
                                          style={"width": "100%"}),
                                html.Div(id="bdl-share-feedback", className="text-danger small")],
                               md=3),
-                      dbc.Col([html.Label(text("bdl_stage_label", lang), htmlFor="bdl-stage",
-                                          className="fm-label"),
+                      dbc.Col([help_label(text("bdl_stage_label", lang),
+                                          text("bdl_stage_tip", lang), "bdl-stage"),
                                dcc.Dropdown(id="bdl-stage", options=stages,
                                             placeholder=text("all_stages", lang),
                                             searchable=False, labels=cast(Any, dropdown_labels(lang)))],

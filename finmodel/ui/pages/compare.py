@@ -27,7 +27,7 @@ from finmodel.names import named, scenario_title
 from finmodel.scenario.errors import ScenarioError
 from finmodel.scenario.model import Scenario
 from finmodel.ui import figures
-from finmodel.ui.components import busy, card, table
+from finmodel.ui.components import busy, card, help_label, table
 from finmodel.ui.figures import empty_figure, make_compare, make_compare_batch
 from finmodel.ui.i18n import dropdown_labels, money_unit, text
 from finmodel.ui.pages.bundle import with_unit
@@ -200,11 +200,13 @@ def layout(lang: str, services: Services, store: dict[str, Any]) -> html.Div:
     root = str(services.results_root)
     return html.Div([
         card(dbc.Row([
-            dbc.Col([html.Label(text("compare_pick", lang), htmlFor="cmp-pick"),
+            dbc.Col([help_label(text("compare_pick", lang), text("cmp_pick_tip", lang),
+                                "cmp-pick"),
                      dcc.Dropdown(id="cmp-pick", options=scenario_options(services, lang),
                                   multi=True, placeholder=text("cmp_pick_placeholder", lang),
                                   labels=cast(Any, dropdown_labels(lang)))], md=6),
-            dbc.Col([html.Label(text("batch_folder", lang), htmlFor="cmp-folder"),
+            dbc.Col([help_label(text("batch_folder", lang), text("cmp_folder_tip", lang),
+                                "cmp-folder"),
                      dcc.Input(id="cmp-folder", type="text", style={"width": "100%"},
                                placeholder=text("cmp_folder_placeholder", lang)),
                      html.Div(text("cmp_folder_help", lang).format(root=root),
