@@ -166,7 +166,8 @@ def _parser() -> argparse.ArgumentParser:
         "scenario hash and page numbers on every page), every chart, and/or every table of "
         "the run as an Excel workbook (a sheet per table), in Japanese or English. The paper "
         "and charts are drawn by one headless Chromium (BROWSER_PATH, else found on PATH); "
-        "without one the export stops at once with exit 2.")
+        "without one the export stops at once, before the run, with exit 1 and a message "
+        "that says how to install it offline (Debian/Ubuntu: apt-get install chromium).")
     export.add_argument("file", metavar="SCENARIO")
     export.add_argument("--out", metavar="PAPER.pdf", help="board paper to write")
     export.add_argument("--lang", choices=["ja", "en"], default="ja")
@@ -594,9 +595,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
                 print(f"wrote {len(paths)} chart(s) to {args.charts}")
         finally:
             renderer.close()
-    except ExportError as exc:
+    except ExportError as exc:  # no browser, or it hung: exit 1 with what to install
         print(f"finmodel export: {exc.message('en')}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_FAILED
     return EXIT_OK
 
 

@@ -1,8 +1,9 @@
 """The board paper: what a board reads first, then the charts with captions, as A4 PDF.
 
-The first page(s) hold the title, the key assumptions (what the scenario is, its
-vehicles, tranches, providers, facilities, the policy shock, the budget; the seed last,
-as reproducibility information) and the headline numbers, each table in one money unit
+The first page(s) hold the title, the executive summary (sentences generated from the
+results: :mod:`finmodel.ui.paper_summary`), the key assumptions (what the scenario is, its
+vehicles, tranches, providers, facilities, the policy shock, the budget; not the seed: the
+scenario hash in every footer identifies the run) and the headline numbers, each table in one money unit
 (:func:`finmodel.ui.i18n.money_unit`), named by display names. Then come the charts, two
 to an A4 page, each with a caption that says what it shows and how to read it; charts of
 one vehicle are drawn for every vehicle, after two that compare all vehicles. Every page
@@ -35,7 +36,7 @@ from finmodel.headlines import (
     portfolio_headlines,
     vehicle_headlines,
 )
-from finmodel.names import display_name, named, scenario_title, tranche_name, tranche_named
+from finmodel.names import display_name, named, region_name, scenario_title, tranche_name, tranche_named
 from finmodel.results import RunResults
 from finmodel.ui.figures import FIGURES, FONT, available_figures
 from finmodel.ui.i18n import MoneyUnit, amount, money_unit, percent, text, unit_label, word
@@ -109,6 +110,12 @@ def hurdle_label(tranche: TrancheHeadline, lang: str) -> str:
     return f"{text('prob_hurdle_met', lang)} ({percent(tranche.hurdle_return)})"
 
 
+def _after(label: str) -> str:
+    """A label that follows a name mid-line: "senior expected loss", not "senior Expected
+    loss" (an acronym such as IRR, and Japanese, unchanged)."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
 def _sep(lang: str) -> str:
     return "、" if lang == "ja" else ", "
 
@@ -140,7 +147,8 @@ def shock_text(scenario: object, shock: object, lang: str) -> str:
 def assumptions(results: RunResults, lang: str) -> list[tuple[str, str]]:
     """The scenario's key assumptions as (label, value) rows, in the order a board reads
     them: what it is, where, the vehicles and tranches, the bundle's providers, facilities
-    and shock, the portfolio's budget; the seed last (reproducibility)."""
+    and shock, the portfolio's budget. No seed: the footer's scenario hash identifies the
+    run."""
     s = results.scenario
     unit = s.unit
     money = paper_money(assumption_amounts(results), unit, lang)
@@ -151,7 +159,7 @@ def assumptions(results: RunResults, lang: str) -> list[tuple[str, str]]:
         rows.append((text("pap_description", lang), " ".join(description.split())))
     if s.region is not None:
         rows.append((text("pap_region", lang),
-                     f"{s.region.name}{_paren(word(s.region.core_issue.value, lang), lang)}"))
+                     f"{region_name(s, lang)}{_paren(word(s.region.core_issue.value, lang), lang)}"))
     rows.append((text("pap_unit", lang), unit_label(unit, lang)))
     for v in s.vehicles:
         vname = display_name(v, lang)
@@ -197,9 +205,7 @@ def assumptions(results: RunResults, lang: str) -> list[tuple[str, str]]:
         rows.append((text("candidates", lang), str(s.portfolio.candidates)))
     if s.illustrative:
         rows.append((text("illustrative", lang), "✓"))
-    info = PaperInfo.of(results)
-    rows.append((text("pap_reproducibility", lang), text("pap_repro_text", lang).format(
-        seed=s.seed, hash=info.scenario_hash, version=info.version)))
+    # no seed: the scenario hash and version in every page's footer identify the run
     return rows
 
 
@@ -239,7 +245,8 @@ def headlines(results: RunResults, lang: str,
         top = f"{vid}: {tranche_named(s, v.vehicle, senior.tranche, lang)}"
         rows += [(f"{vid}: {text('pool_expected_loss', lang)}",
                   money.format(v.expected_loss, with_label=True)),
-                 (f"{top} {text('expected_loss_pct', lang)}", percent(senior.expected_loss_pct)),
+                 (f"{top} {_after(text('expected_loss_pct', lang))}",
+                  percent(senior.expected_loss_pct)),
                  (f"{top} {text('irr_band', lang)}", irr_band_text(senior))]
         if senior.has_hurdle:
             rows.append((f"{top} {hurdle_label(senior, lang)}", percent(senior.prob_hurdle_met)))
@@ -293,6 +300,10 @@ def bundle_headlines(results: RunResults, lang: str,
 PAGE_MARGINS = {"l": 40, "r": 40, "t": 110, "b": 60}
 HEADER_PX, ROW_PX, LINE_PX, GAP_PX = 30, 24, 21, 36
 COLUMN_UNITS = 56  # characters (a Japanese character counts two) a table column holds
+WIDE_UNITS = 114  # the same for the one column of the executive summary
+#: The label column's share of a two-column title-page table: the key assumptions have long
+#: values (descriptions, providers), the headline numbers long labels and short values.
+ASSUMPTIONS_SPLIT, HEADLINES_SPLIT = 0.44, 0.62
 FOOTER_FONT = {"size": 9, "color": "#555555", "family": FONT}
 
 
@@ -300,19 +311,29 @@ def _width(text_: str) -> int:
     return sum(2 if east_asian_width(ch) in "WF" else 1 for ch in text_)
 
 
-def _lines(cell: str) -> int:
+def _units(split: float) -> tuple[int, int]:
+    """Characters the label and value columns hold when the label column has ``split``."""
+    left = round(2 * COLUMN_UNITS * split)
+    return left, 2 * COLUMN_UNITS - left
+
+
+def _lines(cell: str, units: int = COLUMN_UNITS) -> int:
     """Lines a title-page cell wraps to (see :func:`_cell`)."""
-    return len(wrap(cell, COLUMN_UNITS)) or 1
+    return len(wrap(cell, units)) or 1
 
 
-def _cell(value: str) -> str:
+def _cell(value: str, units: int = COLUMN_UNITS) -> str:
     """A title-page cell broken into lines here: plotly breaks table text only at spaces,
     so a Japanese line would run out of its cell and be cut."""
-    return "<br>".join(wrap(value, COLUMN_UNITS))
+    return "<br>".join(wrap(value, units))
 
 
-def _row_px(row: tuple[str, str]) -> int:
-    return ROW_PX + LINE_PX * (max(_lines(row[0]), _lines(row[1])) - 1)
+def _row_px(row: tuple[str, str], split: float = 0.5) -> int:
+    """A title-page row's height; ``split`` 1 is one column over the whole width."""
+    if split >= 1:
+        return ROW_PX + LINE_PX * (len(wrap(row[0], WIDE_UNITS)) - 1)
+    left, right = _units(split)
+    return ROW_PX + LINE_PX * (max(_lines(row[0], left), _lines(row[1], right)) - 1)
 
 
 def wrap(text_: str, units: int) -> list[str]:
@@ -336,12 +357,23 @@ def wrap(text_: str, units: int) -> list[str]:
     return lines
 
 
-def _table(heading: str, rows: list[tuple[str, str]], y0: float, y1: float) -> go.Table:
+def _table(heading: str, rows: list[tuple[str, str]], y0: float, y1: float,
+           split: float = 0.5) -> go.Table:
+    if split >= 1:  # the executive summary: one sentence a row over the whole width
+        return go.Table(
+            domain={"x": [0, 1], "y": [max(y0, 0.0), y1]}, columnwidth=[1.0],
+            header={"values": [heading], "fill_color": "#2166ac", "height": HEADER_PX - 4,
+                    "font": {"color": "white", "size": 13, "family": FONT}, "align": "left"},
+            cells={"values": [["<br>".join(wrap(r[0], WIDE_UNITS)) for r in rows]],
+                   "align": "left", "font": {"size": 11, "family": FONT}, "height": ROW_PX,
+                   "fill_color": [["#ffffff"] * len(rows)],
+                   "line": {"color": "#ffffff"}})
     return go.Table(
-        domain={"x": [0, 1], "y": [max(y0, 0.0), y1]}, columnwidth=[0.5, 0.5],
+        domain={"x": [0, 1], "y": [max(y0, 0.0), y1]}, columnwidth=[split, 1 - split],
         header={"values": [heading, ""], "fill_color": "#2166ac", "height": HEADER_PX - 4,
                 "font": {"color": "white", "size": 13, "family": FONT}, "align": "left"},
-        cells={"values": [[_cell(r[0]) for r in rows], [_cell(r[1]) for r in rows]],
+        cells={"values": [[_cell(r[0], _units(split)[0]) for r in rows],
+                          [_cell(r[1], _units(split)[1]) for r in rows]],
                "align": "left",
                "font": {"size": 11, "family": FONT}, "height": ROW_PX,
                "fill_color": [["#f7f7f7", "#ffffff"] * len(rows)]})
@@ -357,45 +389,58 @@ def _footer(fig: go.Figure, info: PaperInfo, lang: str, page: int, total: int) -
                        showarrow=False, font=FOOTER_FONT)
 
 
-def title_pages(results: RunResults, lang: str) -> list[go.Figure]:
-    """The board paper's first page(s): title, assumptions and headline numbers.
+def title_pages(results: RunResults, lang: str,
+                summary: list[str] | None = None) -> list[go.Figure]:
+    """The board paper's first page(s): title, executive summary, assumptions and
+    headline numbers.
 
     Each table is as tall as its rows (a wrapped cell makes its row taller); a table that
     does not fit the rest of a page goes on to the next one, headed "(continued)".
+    ``summary`` is the executive summary's sentences (by default generated here, with one
+    more bundle run when the scenario has policy shocks: :func:`shock_baseline`).
     """
+    from finmodel.ui.paper_summary import executive_summary, shock_baseline
+
     height = A4[1] - PAGE_MARGINS["t"] - PAGE_MARGINS["b"]
     money_a = paper_money(assumption_amounts(results), results.scenario.unit, lang)
     money_h = headline_money(results, lang)
+    if summary is None:
+        summary = executive_summary(results, lang, money_h, shock_baseline(results))
+    bullet = "・" if lang == "ja" else "• "
     sections = [
+        (text("pap_summary", lang), [(bullet + line, "") for line in summary]),
         (text("assumptions", lang) + _paren(text("pap_money_in", lang).format(unit=money_a.label),
                                              lang), assumptions(results, lang)),
         (text("headlines", lang) + _paren(text("pap_money_in", lang).format(unit=money_h.label),
                                           lang), headlines(results, lang, money_h))]
-    pages: list[list[tuple[str, list[tuple[str, str]], int]]] = [[]]
+    pages: list[list[tuple[str, list[tuple[str, str]], int, float]]] = [[]]
     used = 0
-    for title, rows in sections:
+    for k, (title, rows) in enumerate(sections):
+        if not rows:
+            continue
+        split = (1.0, ASSUMPTIONS_SPLIT, HEADLINES_SPLIT)[k]  # the summary: one column
         heading = title
         part: list[tuple[str, str]] = []
         part_px = HEADER_PX
         for row in rows:
-            if part and used + part_px + _row_px(row) > height:
-                pages[-1].append((heading, part, part_px))
+            if part and used + part_px + _row_px(row, split) > height:
+                pages[-1].append((heading, part, part_px, split))
                 pages.append([])
                 used, part, part_px = 0, [], HEADER_PX
                 heading = f"{title}{_paren(text('continued', lang), lang)}"
-            elif not part and used + HEADER_PX + _row_px(row) > height:
+            elif not part and used + HEADER_PX + _row_px(row, split) > height:
                 pages.append([])
                 used = 0
             part.append(row)
-            part_px += _row_px(row)
-        pages[-1].append((heading, part, part_px))
+            part_px += _row_px(row, split)
+        pages[-1].append((heading, part, part_px, split))
         used += part_px + GAP_PX
     figures = []
     for tables in pages:
         fig = go.Figure()
         top = 1.0
-        for heading, rows, px in tables:
-            fig.add_trace(_table(heading, rows, top - px / height, top))
+        for heading, rows, px, split in tables:
+            fig.add_trace(_table(heading, rows, top - px / height, top, split))
             top -= (px + GAP_PX) / height
         fig.update_layout(
             title={"text": f"{text('paper_title', lang)}<br><sup>"
