@@ -53,6 +53,13 @@ def scenario_title(scenario: Scenario, lang: str) -> str:
     return scenario.name_ja if lang == "ja" and scenario.name_ja else scenario.name
 
 
+def scenario_description(scenario: Scenario, lang: str) -> str | None:
+    """What the scenario shows, in ``lang`` (the English description as the fallback)."""
+    if lang == "ja" and scenario.description_ja:
+        return scenario.description_ja
+    return scenario.description
+
+
 def region_name(scenario: Scenario, lang: str) -> str:
     """The region's name in ``lang`` ("" without a region)."""
     region = scenario.region

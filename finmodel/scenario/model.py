@@ -464,6 +464,8 @@ class Scenario(Strict):
         default=None, description="title in Japanese (the app and papers in Japanese show it; "
         "the name otherwise)")
     description: str | None = Field(default=None, description="what it shows")
+    description_ja: str | None = Field(default=None,
+                                       description="what it shows, in Japanese")
     illustrative: bool = Field(
         default=True, description="true when the numbers are illustrative, not real data"
     )

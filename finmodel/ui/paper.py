@@ -154,7 +154,7 @@ def assumptions(results: RunResults, lang: str) -> list[tuple[str, str]]:
     money = paper_money(assumption_amounts(results), unit, lang)
     sep = _sep(lang)
     rows: list[tuple[str, str]] = []
-    description = getattr(s, f"description_{lang}", None) or s.description
+    description = scenario_description(s, lang)
     if description:
         rows.append((text("pap_description", lang), " ".join(description.split())))
     if s.region is not None:
