@@ -36,7 +36,15 @@ from finmodel.headlines import (
     portfolio_headlines,
     vehicle_headlines,
 )
-from finmodel.names import display_name, named, region_name, scenario_title, tranche_name, tranche_named
+from finmodel.names import (
+    display_name,
+    named,
+    region_name,
+    scenario_description,
+    scenario_title,
+    tranche_name,
+    tranche_named,
+)
 from finmodel.results import RunResults
 from finmodel.ui.figures import FIGURES, FONT, available_figures
 from finmodel.ui.i18n import MoneyUnit, amount, money_unit, percent, text, unit_label, word
