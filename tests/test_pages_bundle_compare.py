@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from finmodel.ui import progress
+from finmodel.ui import progress, run_notes
 from finmodel.ui.i18n import text
 from finmodel.ui.pages import bundle as bdl
 from finmodel.ui.pages import compare as cmp
@@ -328,14 +328,14 @@ def test_a_run_is_followed_after_leaving_the_tab_and_cancelled(services: Any) ->
     job.start()
     try:
         created = psutil.Process(job.pid).create_time()
-        bdl.write_note(path, bdl.RunNote(job.pid, created, 12, 40, time.time() - 12 * 8 / 28))
+        run_notes.write_note(path, run_notes.RunNote(job.pid, created, 12, 40, time.time() - 12 * 8 / 28))
         state = bdl.follow_state(services, store, "ja")
         assert state["running"] and (state["done"], state["total"]) == (12, 40)
         assert state["text"].startswith("12 / 40 回 · 残り約")
         message = bdl.cancel_run(services, store, "ja")
         assert "キャンセルしました" in " ".join(shown_texts(message))
         job.join(5)
-        assert not job.is_alive() and bdl.read_note(path) is None
+        assert not job.is_alive() and run_notes.read_note(path) is None
         state = bdl.follow_state(services, store, "ja")
         assert not state["running"] and state["shown"] is None  # nothing stale
         assert "Cancelled" in " ".join(shown_texts(bdl.cancel_run(services, store, "en")))
@@ -343,8 +343,8 @@ def test_a_run_is_followed_after_leaving_the_tab_and_cancelled(services: Any) ->
         if job.is_alive():
             job.kill()
     # a note left by a job that died is dropped, not followed
-    bdl.write_note(path, bdl.RunNote(job.pid, 1.0, 3, 40, time.time()))
-    assert not bdl.follow_state(services, store, "ja")["running"] and bdl.read_note(path) is None
+    run_notes.write_note(path, run_notes.RunNote(job.pid, 1.0, 3, 40, time.time()))
+    assert not bdl.follow_state(services, store, "ja")["running"] and run_notes.read_note(path) is None
 
 
 def test_a_finished_run_shows_its_results_and_leaves_no_note(services: Any) -> None:

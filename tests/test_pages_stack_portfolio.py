@@ -20,6 +20,7 @@ from finmodel.compiled import scenario_hash
 from finmodel.scenario.errors import ScenarioError
 from finmodel.ui.pages import portfolio as pfl
 from finmodel.ui.pages import stack as stk
+from finmodel.ui.run_notes import RunNote
 from finmodel.ui.state import stack_what_if
 
 #: ASCII words a Japanese page may show: acronyms of the trade, units, symbols.
@@ -251,17 +252,15 @@ def test_a_page_opened_again_watches_the_running_job_and_cancel_says_so(
     path = pfl.note_path(services, store)
     me = psutil.Process()
     now = time.time()
-    pfl.write_note(path, {"scenario": scenario_hash(scenario), "pid": os.getpid(),
-                          "created": me.create_time(), "done": 4, "total": 22,
-                          "started": now - 8.0, "updated": now})
+    pfl.write_note(path, RunNote(os.getpid(), me.create_time(), 4, 22, now - 8.0, now,
+                                 scenario_hash(scenario)))
     assert pfl.running_note(services, store) is not None
     if pfl.known_portfolios(services, store, "ja") is None:  # not built yet: the progress
         ticks = pfl.watch_outputs(services, store, "ja")
         assert ticks[-6:-3][:2] == (4, 22) and "4 / 22" in ticks[-4]
         assert ticks[-3:] == (False, True, False)  # keep watching; run off, cancel on
     # another scenario's note is not this page's job
-    pfl.write_note(path, {"scenario": "other", "pid": os.getpid(),
-                          "created": me.create_time(), "started": now})
+    pfl.write_note(path, RunNote(os.getpid(), me.create_time(), 0, 0, now, now, "other"))
     assert pfl.running_note(services, store) is None
     # cancel: the note goes (this test process is not one of the server's jobs: untouched)
     *charts, message, value, _, status, watch_off, run_off, cancel_off = pfl.cancelled_outputs(

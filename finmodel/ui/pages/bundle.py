@@ -19,13 +19,10 @@ simulation.
 from __future__ import annotations
 
 import contextlib
-import json
 import math
-import os
 import re
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -50,6 +47,7 @@ from finmodel.ui.figures import (
 )
 from finmodel.ui.i18n import MoneyUnit, dropdown_labels, money_unit, text, word
 from finmodel.ui.progress import duration_text, progress_text
+from finmodel.ui.run_notes import RunNote, drop_note, end_noted_job, live_note, write_note
 from finmodel.ui.services import Services
 from finmodel.ui.state import apply_design, designed_name
 from finmodel.vocabulary import Stage
@@ -93,66 +91,9 @@ def with_unit(label: str, unit: str, lang: str) -> str:
 
 
 # -- a run that outlives the page --------------------------------------------------------
-@dataclass(frozen=True)
-class RunNote:
-    """What a running bundle job tells the pages: its process, and how far it is."""
-
-    pid: int
-    created: float  # the process's start time (a pid can be reused)
-    done: int
-    total: int
-    started: float  # wall-clock time the run began
-
-    def alive(self) -> bool:
-        import psutil
-
-        try:
-            process = psutil.Process(self.pid)
-            return bool(process.create_time() == self.created
-                        and process.status() != psutil.STATUS_ZOMBIE)
-        except psutil.Error:
-            return False
-
-
 def note_path(folder: Path | None, digest: str) -> Path | None:
     """Where the job running scenario ``digest`` notes its progress (None: not noted)."""
     return None if folder is None else folder / "bundle-runs" / f"{digest[:40]}.json"
-
-
-def write_note(path: Path | None, note: RunNote) -> None:
-    if path is None:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(asdict(note)), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def read_note(path: Path | None) -> RunNote | None:
-    """The note of a run, or None when there is none (or it cannot be read)."""
-    if path is None:
-        return None
-    try:
-        return RunNote(**json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
-        return None
-
-
-def live_note(path: Path | None) -> RunNote | None:
-    """The note of a run still going (a dead job's note is removed)."""
-    note = read_note(path)
-    if note is None:
-        return None
-    if note.alive():
-        return note
-    drop_note(path)
-    return None
-
-
-def drop_note(path: Path | None) -> None:
-    if path is not None:
-        with contextlib.suppress(OSError):
-            path.unlink()
 
 
 def _note_of(services: Services, scenario: Scenario) -> Path | None:
@@ -488,7 +429,7 @@ def run_bundle(services: Services, store: dict[str, Any], lang: str,
     replications = scenario.simulation.replications if scenario.simulation else 0
 
     def noted(done: int, total: int) -> None:
-        write_note(path, RunNote(me.pid, me.create_time(), done, total, started))
+        write_note(path, RunNote(me.pid, me.create_time(), done, total, started, time.time()))
         if progress is not None:
             progress(done, total)
 
@@ -519,18 +460,7 @@ def follow_state(services: Services, store: dict[str, Any], lang: str) -> dict[s
 def cancel_run(services: Services, store: dict[str, Any], lang: str) -> dbc.Alert:
     """End the session's bundle run if it is still going (the server's own job only):
     the message that says so."""
-    import psutil
-
-    from finmodel.ui.jobs import job_processes
-
-    path = _note_of(services, services.scenario(store))
-    note = live_note(path)
-    if note is not None:
-        for job in job_processes(psutil.Process()):
-            if job.pid == note.pid:
-                with contextlib.suppress(psutil.Error):
-                    job.kill()
-        drop_note(path)
+    end_noted_job(_note_of(services, services.scenario(store)))
     return dbc.Alert(text("bdl_cancelled", lang), color="secondary", id="bdl-cancelled")
 
 

@@ -12,18 +12,15 @@ hash). Cancel ends the job and says so.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import math
-import os
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import dash_bootstrap_components as dbc
-import psutil
 from dash import Input, Output, State, dcc, html, no_update
 
 from finmodel.compiled import scenario_hash
@@ -37,10 +34,10 @@ from finmodel.ui.figures import (
     waiting_figure,
 )
 from finmodel.ui.i18n import TEXT, MoneyUnit, money_unit, text
-from finmodel.ui.jobs import job_processes
 from finmodel.ui.progress import progress_line
 from finmodel.ui.rows import kpi_rows as kpi_records
 from finmodel.ui.rows import portfolio_rows
+from finmodel.ui.run_notes import RunNote, drop_note, end_noted_job, read_note, write_note
 from finmodel.ui.services import Services
 
 FIGURES = (("pfl-compare", make_portfolio_comparison), ("pfl-logic", make_logic_model),
@@ -255,51 +252,18 @@ def note_path(services: Services, store: dict[str, Any] | None) -> Path:
     return folder / "portfolio-progress" / f"{name}.json"
 
 
-def write_note(path: Path, note: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(note), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def read_note(path: Path) -> dict[str, Any] | None:
-    try:
-        note: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return note
-
-
-def note_alive(note: dict[str, Any]) -> bool:
-    """Whether the job that wrote ``note`` still runs."""
-    try:
-        process = psutil.Process(int(note["pid"]))
-        return (process.create_time() == float(note["created"])
-                and process.status() != psutil.STATUS_ZOMBIE)
-    except (psutil.Error, KeyError, TypeError, ValueError):
-        return False
-
-
-def running_note(services: Services, store: dict[str, Any] | None) -> dict[str, Any] | None:
+def running_note(services: Services, store: dict[str, Any] | None) -> RunNote | None:
     """The note of the session's portfolio job for its current scenario, if it runs."""
     note = read_note(note_path(services, store))
-    if note is None or note.get("scenario") != scenario_hash(services.scenario(store)):
+    if note is None or note.scenario != scenario_hash(services.scenario(store)):
         return None
-    return note if note_alive(note) else None
+    return note if note.alive() else None
 
 
 def end_job(services: Services, store: dict[str, Any] | None) -> None:
     """Cancel: end the session's portfolio job (only a background job of this server)
     and forget its note."""
-    path = note_path(services, store)
-    note = read_note(path)
-    if note is not None and note_alive(note):
-        for job in job_processes(psutil.Process()):
-            with contextlib.suppress(psutil.Error):
-                if job.pid == int(note["pid"]) and job.create_time() == float(note["created"]):
-                    job.kill()
-    with contextlib.suppress(OSError):
-        path.unlink()
+    end_noted_job(note_path(services, store))
 
 
 def cancelled_outputs(services: Services, store: dict[str, Any] | None,
@@ -323,9 +287,8 @@ def watch_outputs(services: Services, store: dict[str, Any], lang: str) -> tuple
         return (*shown, 0, 1, "", True, False, True)
     note = running_note(services, store)
     if note is not None:
-        done, total = int(note.get("done", 0)), int(note.get("total", 0))
-        left = seconds_left(float(note["started"]), float(note.get("updated", note["started"])),
-                            done, total)
+        done, total = note.done, note.total
+        left = seconds_left(note.started, note.updated or note.started, done, total)
         return (*[no_update] * count, no_update, done, max(total, 1),
                 progress_text(done, total, left, lang), False, True, False)
     gone = read_note(note_path(services, store)) is not None  # ended without an answer
@@ -394,28 +357,26 @@ def register(app: Any, services: Services) -> None:
     def build(set_progress, request, store):
         lang = request["lang"]
         path = note_path(services, store)
-        me = psutil.Process()
-        note = {"scenario": scenario_hash(services.scenario(store)), "pid": me.pid,
-                "created": me.create_time(), "done": 0, "total": 0, "started": time.time()}
+        note = RunNote.of_this_process(started=time.time(),
+                                       scenario=scenario_hash(services.scenario(store)))
         write_note(path, note)  # a page opened again while this runs watches it
         set_progress((0, 1, text("pfl_queued", lang)))
         if not services.start_job(store):
-            with contextlib.suppress(OSError):
-                path.unlink()
+            drop_note(path)
             return (*[no_update] * (len(FIGURES) + OUTPUTS - 1),
                     busy(services.jobs.limit, lang))
-        note["started"] = note["updated"] = time.time()
+        begun = time.time()
+        noted = [replace(note, started=begun, updated=begun)]
         set_progress((0, 1, text("stk_computing", lang)))
 
         def solved(done: int, total: int) -> None:
             now = time.time()
-            note.update(done=done, total=total, updated=now)
-            write_note(path, note)
-            left = seconds_left(float(note["started"]), now, done, total, now)
+            noted[0] = noted[0].step(done, total, now)
+            write_note(path, noted[0])
+            left = seconds_left(noted[0].started, now, done, total, now)
             set_progress((done, total, progress_text(done, total, left, lang)))
 
         try:
             return build_portfolios(services, store, lang, solved)
         finally:
-            with contextlib.suppress(OSError):
-                path.unlink()
+            drop_note(path)
