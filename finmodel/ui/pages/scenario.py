@@ -23,7 +23,7 @@ from finmodel.scenario.errors import ScenarioError
 from finmodel.scenario.loader import parse_scenario
 from finmodel.scenario.messages_ja import FIELDS_JA, field_name_ja, message_in, problems_in
 from finmodel.scenario.model import Scenario
-from finmodel.ui.components import card, help_label, table
+from finmodel.ui.components import busy, card, help_label, table
 from finmodel.ui.i18n import (
     dropdown_texts,
     money_unit,
@@ -806,10 +806,15 @@ def register(app: Any, services: Services) -> None:
         options = version_options(services, name, lang)
         return options, (options[0]["value"] if options else None)
 
+    # Both runs may be real work (a bundle, a portfolio): a background job, like every run.
     @app.callback(Output("scn-compare-panel", "children", allow_duplicate=True),
                   Input("scn-compare", "n_clicks"), State("scenario", "data"),
-                  State("lang", "value"), prevent_initial_call=True)
+                  State("lang", "value"), background=True,
+                  running=[(Output("scn-compare", "disabled"), True, False)],
+                  prevent_initial_call=True)
     def compare(_n, store, lang):
+        if not services.start_job(store):
+            return busy(services.jobs.limit, lang)
         return compare_with_base(services, store, lang)
 
     @app.callback(Output("scn-download-file", "data"), Input("scn-download", "n_clicks"),
