@@ -879,17 +879,35 @@ class MoneyUnit:
         shown = f"{value / self.divisor:,.{self.decimals}f}"
         return f"{shown} {self.label}" if with_label else shown
 
+    def amount(self, value: float | None, lang: str) -> str:
+        """An amount in this unit as a card, a paper or a sentence shows it: 0.48億円,
+        ¥47.6 million, 3.5 t-CO2 ("-" for a missing one)."""
+        shown = self.format(value)
+        if shown == "-":
+            return shown
+        if lang == "ja" and self.label in ("億円", "百万円"):
+            return f"{shown}{self.label}"
+        if self.label.startswith("¥ "):
+            sign, digits = ("-", shown[1:]) if shown.startswith("-") else ("", shown)
+            return f"{sign}¥{digits} {self.label[2:]}"
+        return f"{shown} {self.label}"
 
-def money_unit(values: Iterable[float], unit: str, lang: str) -> MoneyUnit:
+
+def money_unit(values: Iterable[float], unit: str, lang: str,
+               fine: bool = False) -> MoneyUnit:
     """The unit for a set of amounts (in the scenario's ``unit``), chosen from their
     magnitude: 億円 when the largest is at least 1億円 (100 百万円), else 百万円; in English
-    ¥ billion from ¥1,000 million, else ¥ million. Other units are kept as they are."""
+    ¥ billion from ¥1,000 million, else ¥ million. Other units are kept as they are.
+    ``fine``: two decimals in 億円 too, so 47.6百万円 reads 0.48億円, not 0.5億円 (cards,
+    the paper's tables and sentences)."""
     finite = [abs(v) for v in values if v is not None and math.isfinite(v)]
     largest = max(finite, default=0.0)
     if unit != "JPY_million":
         return MoneyUnit(1.0, unit)
     if lang == "ja":
-        return MoneyUnit(100.0, "億円") if largest >= 100 else MoneyUnit(1.0, "百万円")
+        if largest >= 100:
+            return MoneyUnit(100.0, "億円", 2 if fine else 1)
+        return MoneyUnit(1.0, "百万円")
     return MoneyUnit(1000.0, "¥ billion", 2) if largest >= 1000 else MoneyUnit(1.0, "¥ million")
 
 

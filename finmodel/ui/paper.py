@@ -18,7 +18,6 @@ by pypdf, so a chart in the paper is the chart on screen. The text layer is then
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import io
 import math
@@ -86,12 +85,6 @@ class PaperInfo:
 
 
 # -- money and text helpers ----------------------------------------------------------------
-def paper_money(values: list[float], unit: str, lang: str) -> MoneyUnit:
-    """One money unit for a table, with two decimals in 億円 (0.48億円, not 0.5億円)."""
-    money = money_unit(values, unit, lang)
-    return dataclasses.replace(money, decimals=2) if money.divisor == 100.0 else money
-
-
 def subsidy_text(vehicle: VehicleHeadline, unit: str, lang: str) -> str:
     """What a concession transfers to private investors (PV), and what the conceding
     tranche gives up when that differs (part of it stays in the vehicle or is lost)."""
@@ -159,7 +152,7 @@ def assumptions(results: RunResults, lang: str) -> list[tuple[str, str]]:
     run."""
     s = results.scenario
     unit = s.unit
-    money = paper_money(assumption_amounts(results), unit, lang)
+    money = money_unit(assumption_amounts(results), unit, lang, fine=True)
     sep = _sep(lang)
     rows: list[tuple[str, str]] = []
     description = scenario_description(s, lang)
@@ -233,7 +226,7 @@ def headline_amounts(results: RunResults) -> list[float]:
 
 def headline_money(results: RunResults, lang: str) -> MoneyUnit:
     """The one money unit of the headline table."""
-    return paper_money(headline_amounts(results), results.scenario.unit, lang)
+    return money_unit(headline_amounts(results), results.scenario.unit, lang, fine=True)
 
 
 def headlines(results: RunResults, lang: str,
@@ -410,7 +403,7 @@ def title_pages(results: RunResults, lang: str,
     from finmodel.ui.paper_summary import executive_summary, shock_baseline
 
     height = A4[1] - PAGE_MARGINS["t"] - PAGE_MARGINS["b"]
-    money_a = paper_money(assumption_amounts(results), results.scenario.unit, lang)
+    money_a = money_unit(assumption_amounts(results), results.scenario.unit, lang, fine=True)
     money_h = headline_money(results, lang)
     if summary is None:
         summary = executive_summary(results, lang, money_h, shock_baseline(results))

@@ -26,7 +26,7 @@ from finmodel.results import RunResults
 from finmodel.scenario.model import Scenario, Vehicle
 from finmodel.ui.i18n import MoneyUnit, percent, text
 
-__all__ = ["MAX_SENTENCES", "amount_in", "executive_summary", "ratio_number", "shock_baseline",
+__all__ = ["MAX_SENTENCES", "executive_summary", "ratio_number", "shock_baseline",
            "vehicle_reference"]
 
 #: The summary is cut to this many sentences (the most important come first).
@@ -41,20 +41,6 @@ _BASELINES_LOCK = threading.Lock()
 def ratio_number(value: float) -> str:
     """A ratio or an impact score as the summary and headline table print it."""
     return f"{value:,.2f}"
-
-
-def amount_in(money: MoneyUnit, value: float, lang: str) -> str:
-    """An amount in a sentence, in ``money``'s unit: 0.48億円 in Japanese (no space),
-    ¥47.6 million / ¥13.63 billion in English."""
-    number = money.format(value)
-    if number == "-":
-        return number
-    if lang == "ja":
-        return number + money.label
-    if money.label.startswith("¥ "):
-        sign, digits = ("-", number[1:]) if number.startswith("-") else ("", number)
-        return f"{sign}¥{digits} {money.label[2:]}"
-    return f"{number} {money.label}"
 
 
 def _move(a: str, b: str, delta: float, lang: str, end: bool, kind: str = "rate") -> str:
@@ -156,7 +142,7 @@ def _cost_sentences(s: Scenario, head: VehicleHeadline, money: MoneyUnit,
     if head.public_expected_cost <= SUBSIDY_SHOWN:
         return []
     name = named(s, head.vehicle, lang)
-    cost = amount_in(money, head.public_expected_cost, lang)
+    cost = money.amount(head.public_expected_cost, lang)
     if math.isnan(head.mobilisation_ratio):
         out = [text("pap_sum_cost", lang).format(vehicle=name, cost=cost)]
     else:
@@ -164,7 +150,7 @@ def _cost_sentences(s: Scenario, head: VehicleHeadline, money: MoneyUnit,
             vehicle=name, cost=cost, ratio=ratio_number(head.mobilisation_ratio))]
     if head.subsidy_to_private > SUBSIDY_SHOWN:
         out.append(text("pap_sum_transfer", lang).format(
-            subsidy=amount_in(money, head.subsidy_to_private, lang)))
+            subsidy=money.amount(head.subsidy_to_private, lang)))
     return out
 
 
@@ -248,7 +234,7 @@ def bundle_sentences(results: RunResults, lang: str, money: MoneyUnit,
         return []
 
     def fmt(value: float) -> str:
-        return amount_in(money, value, lang)
+        return money.amount(value, lang)
 
     s = results.scenario
     years = s.simulation.years if s.simulation is not None else ""
@@ -299,10 +285,10 @@ def portfolio_sentences(results: RunResults, lang: str, money: MoneyUnit) -> lis
     return [text("pap_sum_portfolios", lang).format(
         core=_lower(text("core_issue", lang), lang), firm=_lower(text("firm_by_firm", lang), lang),
         i1=ratio_number(core.core_impact), i0=ratio_number(firm.core_impact), times=times,
-        c1=amount_in(money, core.total_cost, lang),
-        c0=amount_in(money, firm.total_cost, lang),
-        l1=amount_in(money, float(loss["core_issue"]), lang),
-        l0=amount_in(money, float(loss["firm_by_firm"]), lang))]
+        c1=money.amount(core.total_cost, lang),
+        c0=money.amount(firm.total_cost, lang),
+        l1=money.amount(float(loss["core_issue"]), lang),
+        l0=money.amount(float(loss["firm_by_firm"]), lang))]
 
 
 def executive_summary(results: RunResults, lang: str, money: MoneyUnit | None = None,

@@ -25,15 +25,8 @@ def progress_text(done: int, total: int, elapsed: float, lang: str,
 
     The time left assumes the remaining steps take as long as those done, on average.
     """
-    if total <= 0:
-        return ""
-    done = min(max(done, 0), total)
-    counts = f"{done} / {total} {text(what, lang)}"
-    if done >= total:
-        return f"{counts} · {text('bdl_done', lang)}"
-    if done == 0 or elapsed <= 0:
-        return f"{counts} · {text('bdl_eta_estimating', lang)}"
-    return progress_line(done, total, elapsed / done * (total - done), lang, what)
+    left = elapsed / done * (total - done) if 0 < done < total and elapsed > 0 else None
+    return progress_line(done, total, left, lang, what)
 
 
 def progress_line(done: int, total: int, left: float | None, lang: str,

@@ -31,6 +31,7 @@ from finmodel.ui.components import busy, card, help_label, table
 from finmodel.ui.figures import empty_figure, make_compare, make_compare_batch
 from finmodel.ui.i18n import dropdown_labels, money_unit, text
 from finmodel.ui.pages.bundle import with_unit
+from finmodel.ui.pages.scenario import scenario_options
 from finmodel.ui.progress import progress_text
 from finmodel.ui.services import Services
 from finmodel.ui.state import parse_text
@@ -184,25 +185,13 @@ def batch_scenarios(services: Services, tables: dict[str, pd.DataFrame]) -> dict
     return found
 
 
-def scenario_options(services: Services, lang: str) -> list[dict[str, str]]:
-    """The shipped scenarios for the picker: display name shown, file name as the value."""
-    options = []
-    for name, path in services.scenarios.items():
-        try:
-            label = scenario_title(parse_text(path.read_text(encoding="utf-8"), name), lang)
-        except (ScenarioError, OSError):
-            label = name
-        options.append({"label": label, "value": name})
-    return options
-
-
 def layout(lang: str, services: Services, store: dict[str, Any]) -> html.Div:
     root = str(services.results_root)
     return html.Div([
         card(dbc.Row([
             dbc.Col([help_label(text("compare_pick", lang), text("cmp_pick_tip", lang),
                                 "cmp-pick"),
-                     dcc.Dropdown(id="cmp-pick", options=scenario_options(services, lang),
+                     dcc.Dropdown(id="cmp-pick", options=scenario_options(services, lang, sort=False),
                                   multi=True, placeholder=text("cmp_pick_placeholder", lang),
                                   labels=cast(Any, dropdown_labels(lang)))], md=6),
             dbc.Col([help_label(text("batch_folder", lang), text("cmp_folder_tip", lang),

@@ -173,8 +173,10 @@ def _choices(kind: str, scenario: Scenario, lang: str) -> list[dict[str, str]]:
 
 
 # -- the picker and the tables -------------------------------------------------------------------
-def scenario_options(services: Services, lang: str) -> list[dict[str, str]]:
-    """The shipped scenarios by their display titles (the value stays the file name)."""
+def scenario_options(services: Services, lang: str, sort: bool = True
+                     ) -> list[dict[str, str]]:
+    """The shipped scenarios by their display titles (the value stays the file name),
+    in title order unless ``sort`` is false (then in the shipped order)."""
     options = []
     for name, path in services.scenarios.items():
         try:
@@ -182,7 +184,7 @@ def scenario_options(services: Services, lang: str) -> list[dict[str, str]]:
         except (OSError, ScenarioError):
             label = name
         options.append({"label": label, "value": name})
-    return sorted(options, key=lambda o: o["label"])
+    return sorted(options, key=lambda o: o["label"]) if sort else options
 
 
 def _percent(value: Any) -> Any:

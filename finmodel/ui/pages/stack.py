@@ -41,7 +41,7 @@ from finmodel.ui.figures import (
     make_tranche_metrics,
     waiting_figure,
 )
-from finmodel.ui.i18n import TEXT, MoneyUnit, money_unit, percent, text, word
+from finmodel.ui.i18n import TEXT, money_unit, percent, text, word
 from finmodel.ui.services import Services
 from finmodel.ui.sessions import Session
 from finmodel.ui.state import ResultsCache, stack_controls, stack_what_if
@@ -166,26 +166,6 @@ def layout(lang: str, services: Services, store: dict[str, Any]) -> html.Div:
     ])])
 
 
-def cards_unit(amounts: list[float], unit: str, lang: str) -> MoneyUnit:
-    """One money unit for a row of cards (two decimals in 億円 / ¥ billion, so 47.6百万円
-    reads 0.48億円, not 0.5億円)."""
-    chosen = money_unit(amounts, unit, lang)
-    return MoneyUnit(chosen.divisor, chosen.label, 2) if chosen.divisor > 1 else chosen
-
-
-def money_text(value: float, unit: MoneyUnit, lang: str) -> str:
-    """An amount in ``unit`` for a card: 0.48億円, ¥47.6 million, 3.5 t-CO2."""
-    shown = unit.format(value)
-    if shown == "-":
-        return shown
-    if lang == "ja" and unit.label in ("億円", "百万円"):
-        return f"{shown}{unit.label}"
-    if unit.label.startswith("¥ "):
-        sign, digits = ("-", shown[1:]) if shown.startswith("-") else ("", shown)
-        return f"{sign}¥{digits} {unit.label[2:]}"
-    return f"{shown} {unit.label}"
-
-
 def headline_rows(results: Any, vehicle: str, lang: str) -> list[tuple[str, str]]:
     """The stack page's numbers: the senior's loss and IRR band, the public cost, the
     mobilisation, and what a concession transfers to private investors (when it does).
@@ -207,18 +187,18 @@ def headline_rows(results: Any, vehicle: str, lang: str) -> list[tuple[str, str]
                                                                              SUBSIDY_SHOWN)
     amounts = [v.public_expected_cost, v.expected_loss]
     amounts += [v.subsidy_to_private, v.subsidy] if subsidy else []
-    unit = cards_unit(amounts, results.scenario.unit, lang)
+    unit = money_unit(amounts, results.scenario.unit, lang, fine=True)
     ratio = ratio_text(v.mobilisation_ratio)
     rows += [(text("mobilisation_ratio", lang),
               ratio if ratio == "-" else text("stk_times", lang).format(value=ratio)),
              (text("public_expected_cost_pv", lang),
-              money_text(v.public_expected_cost, unit, lang))]
+              unit.amount(v.public_expected_cost, lang))]
     if subsidy:
-        shown = money_text(v.subsidy_to_private, unit, lang)
+        shown = unit.amount(v.subsidy_to_private, lang)
         if given:
-            shown += f" ({text('subsidy_given', lang)} {money_text(v.subsidy, unit, lang)})"
+            shown += f" ({text('subsidy_given', lang)} {unit.amount(v.subsidy, lang)})"
         rows.append((text("subsidy_to_private", lang), shown))
-    rows.append((text("pool_expected_loss", lang), money_text(v.expected_loss, unit, lang)))
+    rows.append((text("pool_expected_loss", lang), unit.amount(v.expected_loss, lang)))
     return rows
 
 
@@ -296,8 +276,8 @@ def cap_text(scenario: Scenario, vehicle: str, lang: str) -> str:
     g = v.guarantees[0]
     covered = next((t.size for t in v.tranches if t.name == g.covers), 0.0) * v.exposure
     payout = g.rate * g.cap * covered
-    unit = cards_unit([payout], scenario.unit, lang)
-    return text("stk_cap_payout", lang).format(amount=money_text(payout, unit, lang))
+    unit = money_unit([payout], scenario.unit, lang, fine=True)
+    return text("stk_cap_payout", lang).format(amount=unit.amount(payout, lang))
 
 
 def stack_view(cache: ResultsCache, scenario: Any, vehicle: str, lang: str
