@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,3 +64,33 @@ def write_yaml(tmp_path: Path, data: Any, name: str = "scenario.yaml") -> Path:
 @pytest.fixture
 def small_scenario() -> Scenario:
     return make_scenario()
+
+
+#: Debian's Chromium, which the end-to-end tests drive with Playwright.
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for a test module (each test opens its own context)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run"])
+        yield chromium
+        chromium.close()
+
+
+def quick_run(name: str) -> Any:
+    """A shipped scenario run small (2,000 paths, 10 replications): every table and
+    figure, quickly."""
+    from finmodel import load_scenario, run
+
+    scenario = load_scenario(ROOT / "finmodel" / "scenarios" / f"{name}.yaml")
+    vehicles = [v.model_copy(update={"paths": 2_000}) for v in scenario.vehicles]
+    update: dict[str, Any] = {"vehicles": vehicles}
+    if scenario.simulation is not None:
+        update["simulation"] = scenario.simulation.model_copy(update={"replications": 10})
+    return run(scenario.model_copy(update=update))

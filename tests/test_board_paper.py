@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from finmodel import load_scenario, run
+from finmodel import run
 from finmodel.results import RunResults
 from finmodel.ui.i18n import text
+from tests.conftest import ROOT, quick_run
 
-ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "finmodel" / "scenarios"
 DATE = datetime.date(2026, 3, 31)
 
@@ -32,15 +32,8 @@ needs_chromium = pytest.mark.skipif(
     reason="needs Chromium")
 
 
-@functools.cache
-def _quick(name: str) -> RunResults:
-    scenario = load_scenario(SHIPPED / f"{name}.yaml")
-    vehicles = [v.model_copy(update={"paths": 2_000}) for v in scenario.vehicles]
-    update: dict[str, Any] = {"vehicles": vehicles}
-    if scenario.simulation is not None:
-        update["simulation"] = scenario.simulation.model_copy(update={"replications": 10})
-    return run(scenario.model_copy(update=update))
-
+#: Each shipped scenario run once (small) for every test of the module.
+_quick = functools.cache(quick_run)
 
 SCENARIOS = sorted(p.stem for p in SHIPPED.glob("*.yaml"))
 ENGLISH = ("dormant_deposit_fund", "bundle_policy_shock")

@@ -15,28 +15,19 @@ import pytest
 
 from finmodel import load_scenario, run
 from finmodel.results import RunResults
+from tests.conftest import ROOT, quick_run
 
-ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "finmodel" / "scenarios"
-
-
-def _quick(name: str) -> RunResults:
-    scenario = load_scenario(SHIPPED / f"{name}.yaml")
-    vehicles = [v.model_copy(update={"paths": 2_000}) for v in scenario.vehicles]
-    update: dict[str, Any] = {"vehicles": vehicles}
-    if scenario.simulation is not None:
-        update["simulation"] = scenario.simulation.model_copy(update={"replications": 10})
-    return run(scenario.model_copy(update=update))
 
 
 @pytest.fixture(scope="module")
 def fund() -> RunResults:
-    return _quick("dormant_deposit_fund")
+    return quick_run("dormant_deposit_fund")
 
 
 @pytest.fixture(scope="module")
 def shock() -> RunResults:
-    return _quick("bundle_policy_shock")
+    return quick_run("bundle_policy_shock")
 
 
 def _same(a: Any, b: Any) -> bool:
